@@ -1,0 +1,69 @@
+"""sentiment: lexicon, neural and hybrid sentiment analysis behind one interface.
+
+>>> from sentiment import get_analyzer
+>>> analyzer = get_analyzer("lexicon")
+>>> analyzer.analyze("The camera struggles in low light", modes=["polarity", "aspect"]).polarity.label
+'negative'
+"""
+
+from .base import Analyzer, BaseAnalyzer, parse_modes
+from .errors import (
+    InvalidInputError,
+    ResourceError,
+    SentimentError,
+    UnknownAnalyzerError,
+    UnsupportedModeError,
+)
+from .registry import AnalyzerSpec, available_analyzers, get_analyzer, register
+from .types import (
+    EMOTION_LABELS,
+    FINE_GRAINED_LABELS,
+    INTENT_LABELS,
+    POLARITY_LABELS,
+    Analysis,
+    AspectSentiment,
+    Emotion,
+    FineGrained,
+    Intent,
+    Mode,
+    Polarity,
+    SentenceSentiment,
+    TokenWeight,
+)
+
+__version__ = "0.1.0"
+
+register(
+    "lexicon",
+    "sentiment.lexicon.analyzer:LexiconAnalyzer",
+    modes=frozenset(Mode),
+    description="Knowledge-based: human-rated valence lexicon plus rules; no training, no torch.",
+)
+
+__all__ = [
+    "EMOTION_LABELS",
+    "FINE_GRAINED_LABELS",
+    "INTENT_LABELS",
+    "POLARITY_LABELS",
+    "Analysis",
+    "Analyzer",
+    "AnalyzerSpec",
+    "AspectSentiment",
+    "BaseAnalyzer",
+    "Emotion",
+    "FineGrained",
+    "Intent",
+    "InvalidInputError",
+    "Mode",
+    "Polarity",
+    "ResourceError",
+    "SentenceSentiment",
+    "SentimentError",
+    "TokenWeight",
+    "UnknownAnalyzerError",
+    "UnsupportedModeError",
+    "available_analyzers",
+    "get_analyzer",
+    "parse_modes",
+    "register",
+]

@@ -1,0 +1,75 @@
+"""The knowledge-based analyzer: a human-rated valence lexicon plus rules, in every mode.
+
+Each mode lives in its own module (polarity, fine_grained, emotion, intent, aspect) with a scorer
+that is loaded once here and then called purely, text by text.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..base import BaseAnalyzer
+from ..resources import lexicons_dir as find_lexicons_dir
+from ..text import tokenize
+from ..types import Analysis, Mode
+from .aspect import AspectScorer
+from .data import load_lexicon
+from .emotion import EmotionScorer
+from .fine_grained import FineGrainedScorer
+from .intent import IntentScorer
+from .polarity import PolarityScorer
+
+PathLike = str | os.PathLike[str]
+
+
+class LexiconAnalyzer(BaseAnalyzer):
+    """Rules over lexicons; no training and no torch.
+
+    `lexicon_files`: the user's own word files (`word<TAB>valence`, valence on VADER's -4..+4 scale)
+    that add to or override the shipped lexicon; `extra_words`: the same as a mapping.
+    `lexicons_dir`: another folder of lexicon data than the shipped one.
+    `emotion_threshold`: override the shipped per-emotion thresholds with one value.
+    """
+
+    name = "lexicon"
+    modes = frozenset(Mode)
+
+    def __init__(
+        self,
+        lexicon_files: Sequence[PathLike] = (),
+        extra_words: Mapping[str, float] | None = None,
+        lexicons_dir: PathLike | None = None,
+        emotion_threshold: float | None = None,
+    ) -> None:
+        folder = find_lexicons_dir(lexicons_dir)
+        self.lexicons_dir: Path = folder
+        self.lexicon = load_lexicon(folder, [Path(p) for p in lexicon_files], extra_words)
+        self._polarity = PolarityScorer(self.lexicon)
+        self._fine_grained = FineGrainedScorer.load(folder)
+        self._emotion = EmotionScorer.load(folder, threshold=emotion_threshold)
+        self._intent = IntentScorer.load(folder)
+        self._aspect = AspectScorer.load(folder, self._polarity)
+
+    def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
+        return [self._analyze_one(text, modes) for text in texts]
+
+    def _analyze_one(self, text: str, modes: tuple[Mode, ...]) -> Analysis:
+        tokens = tokenize(text)
+        fields: dict[str, object] = {}
+        if Mode.POLARITY in modes or Mode.FINE_GRAINED in modes:
+            scored = self._polarity.score(text, tokens)
+            if Mode.POLARITY in modes:
+                fields.update(
+                    polarity=scored.polarity, sentences=scored.sentences, explanation=scored.explanation
+                )
+            if Mode.FINE_GRAINED in modes:
+                fields["fine_grained"] = self._fine_grained.score(scored.polarity)
+        if Mode.EMOTION in modes:
+            fields["emotion"] = self._emotion.score(text, tokens)
+        if Mode.INTENT in modes:
+            fields["intent"] = self._intent.score(text, tokens)
+        if Mode.ASPECT in modes:
+            fields["aspects"] = self._aspect.score(text, tokens)
+        return Analysis(text=text, analyzer=self.name, **fields)

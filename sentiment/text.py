@@ -1,0 +1,93 @@
+"""The one text seam: normalization, tokenization with character spans, sentence splitting.
+
+Every span is a pair of offsets into the text as given (`text[start:end] == token.text`), so
+explanations and aspect offsets point at the user's original characters, non-ASCII included.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_word(self) -> bool:
+        return any(ch.isalnum() for ch in self.text)
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+# Western emoticons (":)", ":-(", ";D", ":'(", "<3", "xD", ":/", ...). Kept deliberately narrow so that
+# ordinary punctuation such as "(1)" or "10:30" is not read as a face.
+_EMOTICON = r"""(?:
+    [<>]?[:;=][\-o\*\']?[\)\]\(\[dDpP/\\\}\{@\|3]+(?![\w])
+  | (?<![\w])[\)\]\(\[dDpP/\\\}\{@\|][\-o\*\']?[:;=](?![\w])
+  | (?<![\w])[xX]D+(?![\w]) | <3+ | </3+ | \^_*\^ | -_- | o_O | O_o | T_T | ;_;
+)"""
+_URL = r"(?:https?://\S+|www\.\S+)"
+_EMOJI_BASE = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
+# One emoji: a base plus skin-tone modifiers, variation selector 16 and zero-width-joined parts.
+_EMOJI = rf"(?:{_EMOJI_BASE}(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D{_EMOJI_BASE})*)"
+# Words keep inner apostrophes and hyphens ("don't", "well-made", "can’t").
+_WORD = r"(?:[^\W_]|_)+(?:['’\-](?:[^\W_]|_)+)*"
+_PUNCT_RUN = r"(?:[!?]+|\.{2,}|…)"
+_TOKEN_RE = re.compile(
+    rf"{_URL}|{_EMOTICON}|{_EMOJI}|{_WORD}|{_PUNCT_RUN}|[^\s]",
+    re.VERBOSE | re.UNICODE,
+)
+
+# A sentence ends at . ! ? … (possibly repeated, possibly followed by closing quotes/brackets)
+# followed by white space, or at a line break.
+_SENTENCE_END_RE = re.compile(r"""(?:[.!?…]+['"”’)\]]*)(?=\s)|\n+""")
+_ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "etc.", "e.g.", "i.e.", "jr.", "sr.", "no."})
+
+
+def normalize(text: str) -> str:
+    """Unicode NFC. Lengths may change, so analyzers tokenize the original text, not this."""
+    return unicodedata.normalize("NFC", text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens with spans into `text`: words, emoticons, emoji, punctuation runs, other symbols."""
+    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences with spans into `text`; white space between sentences belongs to none."""
+    spans: list[Span] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        end = match.end()
+        if match.group().startswith("."):
+            word_start = text.rfind(" ", 0, match.start()) + 1
+            if text[word_start:end].lower() in _ABBREVIATIONS:
+                continue
+        _append_stripped(spans, text, start, end)
+        start = end
+    _append_stripped(spans, text, start, len(text))
+    return spans
+
+
+def _append_stripped(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append(Span(text[start:end], start, end))

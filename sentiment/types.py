@@ -1,0 +1,228 @@
+"""Modes, label sets and the frozen result types shared by every analyzer.
+
+This module imports nothing heavy (no torch): results are plain data that serialize to
+JSON in one call and come back equal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+
+class Mode(str, Enum):
+    """What an analyzer is asked to find in a text."""
+
+    POLARITY = "polarity"
+    FINE_GRAINED = "fine_grained"
+    ASPECT = "aspect"
+    EMOTION = "emotion"
+    INTENT = "intent"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+POLARITY_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+FINE_GRAINED_LABELS: tuple[str, ...] = (
+    "very_negative",
+    "negative",
+    "neutral",
+    "positive",
+    "very_positive",
+)
+EMOTION_LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
+INTENT_LABELS: tuple[str, ...] = (
+    "purchase",
+    "browsing",
+    "complaint",
+    "question",
+    "cancel_return_refund",
+    "praise",
+    "none",
+)
+
+STARS_BY_FINE_GRAINED_LABEL: Mapping[str, int] = MappingProxyType(
+    {label: stars for stars, label in enumerate(FINE_GRAINED_LABELS, start=1)}
+)
+
+
+def _frozen_mapping(values: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType({str(key): float(value) for key, value in dict(values).items()})
+
+
+def _freeze(instance: Any, **converted: Any) -> None:
+    for name, value in converted.items():
+        object.__setattr__(instance, name, value)
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """negative|neutral|positive with a signed score in [-1, 1]."""
+
+    label: str
+    score: float
+    probabilities: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze(self, score=float(self.score), probabilities=_frozen_mapping(self.probabilities))
+
+
+@dataclass(frozen=True)
+class FineGrained:
+    """very_negative..very_positive; `stars` is the label as 1..5, `score` the expected stars."""
+
+    label: str
+    stars: int
+    score: float
+    probabilities: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze(
+            self,
+            stars=int(self.stars),
+            score=float(self.score),
+            probabilities=_frozen_mapping(self.probabilities),
+        )
+
+
+@dataclass(frozen=True)
+class AspectSentiment:
+    """One aspect mention: `text[start:end] == term`, its category and the polarity of its opinion."""
+
+    term: str
+    start: int
+    end: int
+    category: str
+    polarity: str
+    score: float
+    evidence: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, score=float(self.score), evidence=tuple(self.evidence))
+
+
+@dataclass(frozen=True)
+class Emotion:
+    """Multi-label emotions: `labels` are those above the threshold, `scores` has every emotion."""
+
+    labels: tuple[str, ...]
+    scores: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        _freeze(self, labels=tuple(self.labels), scores=_frozen_mapping(self.scores))
+
+    @property
+    def top(self) -> str:
+        """The highest-scoring emotion."""
+        return max(self.scores, key=self.scores.__getitem__)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The most likely intent, its confidence and a score per intent."""
+
+    label: str
+    confidence: float
+    scores: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        _freeze(self, confidence=float(self.confidence), scores=_frozen_mapping(self.scores))
+
+
+@dataclass(frozen=True)
+class TokenWeight:
+    """A token that moved the result: `text[start:end] == token`, signed final weight."""
+
+    token: str
+    start: int
+    end: int
+    weight: float
+
+    def __post_init__(self) -> None:
+        _freeze(self, weight=float(self.weight))
+
+
+@dataclass(frozen=True)
+class SentenceSentiment:
+    """The polarity of one sentence, with its span in the analyzed text."""
+
+    text: str
+    start: int
+    end: int
+    polarity: Polarity
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The one result type for every analyzer and mode; fields of modes not asked for are None."""
+
+    text: str
+    analyzer: str
+    polarity: Polarity | None = None
+    fine_grained: FineGrained | None = None
+    aspects: tuple[AspectSentiment, ...] | None = None
+    emotion: Emotion | None = None
+    intent: Intent | None = None
+    sentences: tuple[SentenceSentiment, ...] | None = None
+    explanation: tuple[TokenWeight, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("aspects", "sentences", "explanation"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible data (dicts, lists, str, float, int, None)."""
+        return _to_plain(self)
+
+    def to_json(self, **dumps_options: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **dumps_options)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Analysis":
+        """Inverse of `to_dict`: `Analysis.from_dict(a.to_dict()) == a`."""
+
+        def optional(key: str, build: Any) -> Any:
+            value = data.get(key)
+            return None if value is None else build(value)
+
+        return cls(
+            text=data["text"],
+            analyzer=data["analyzer"],
+            polarity=optional("polarity", lambda v: Polarity(**v)),
+            fine_grained=optional("fine_grained", lambda v: FineGrained(**v)),
+            aspects=optional("aspects", lambda v: tuple(AspectSentiment(**a) for a in v)),
+            emotion=optional("emotion", lambda v: Emotion(**v)),
+            intent=optional("intent", lambda v: Intent(**v)),
+            sentences=optional(
+                "sentences",
+                lambda v: tuple(
+                    SentenceSentiment(**{**s, "polarity": Polarity(**s["polarity"])}) for s in v
+                ),
+            ),
+            explanation=optional("explanation", lambda v: tuple(TokenWeight(**t) for t in v)),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "Analysis":
+        return cls.from_dict(json.loads(text))
+
+
+def _to_plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): _to_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(item) for item in value]
+    return value
+
+
+def probabilities_for(labels: Iterable[str], values: Iterable[float]) -> dict[str, float]:
+    """Pair labels with values, in label order."""
+    return dict(zip(labels, (float(v) for v in values), strict=True))
