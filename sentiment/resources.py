@@ -8,7 +8,7 @@ folders (an editable install or a plain clone).
 from __future__ import annotations
 
 import os
-from importlib import resources
+import importlib
 from pathlib import Path
 
 from .errors import ResourceError
@@ -19,14 +19,18 @@ _CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _package_data_dir(name: str) -> Path | None:
-    for package in (f"sentiment.{name}", "sentiment"):
+    for package, subfolder in ((f"sentiment.{name}", ""), ("sentiment", name)):
         try:
-            root = resources.files(package)
+            module = importlib.import_module(package)
         except ModuleNotFoundError:
             continue
-        candidate = root if package.endswith(name) else root / name
-        if candidate.is_dir():
-            return Path(str(candidate))
+        # The package's folders (`__path__`), not importlib.resources.files(): a data folder
+        # without __init__.py is a namespace package, and files() then gives a MultiplexedPath
+        # whose str() is not a path.
+        for folder in getattr(module, "__path__", ()):
+            candidate = Path(folder) / subfolder
+            if candidate.is_dir():
+                return candidate
     return None
 
 

@@ -1,0 +1,315 @@
+"""Load benchmark of the HTTP service on loopback (a benchmark, not a test).
+
+Starts the real service (`sentiment serve`'s function, uvicorn) on a free 127.0.0.1 port, then for
+each analyzer runs two scenarios with N concurrent asyncio clients (httpx), each for a fixed time:
+  single  one short text per request
+  batch   100 short texts per request
+and reports requests/s, texts/s, p50/p95/p99 latency and the error count (JSON with --output).
+
+    python -m benchmarks.load                         # 60 s per scenario, 50 clients, lexicon + others
+    python -m benchmarks.load --duration 10 --analyzers lexicon
+    python -m benchmarks.load --url http://127.0.0.1:8000 --analyzers lexicon   # a server you started
+
+Only loopback addresses are accepted: this must never load someone else's server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+import httpx
+
+DEFAULT_DURATION_S = 60.0
+DEFAULT_CONCURRENCY = 50
+DEFAULT_BATCH_SIZE = 100
+# Excluded from the figures: the first requests pay for connection set-up and cold caches.
+WARMUP_S = 2.0
+STARTUP_TIMEOUT_S = 180.0
+REQUEST_TIMEOUT_S = 60.0
+
+# Short product and service reviews, typical of single-text traffic (3-20 words).
+SHORT_TEXTS = (
+    "I love this phone!",
+    "The battery dies way too fast.",
+    "Great camera, terrible battery life.",
+    "Shipping was slow but the product is fine.",
+    "Absolutely awful customer service.",
+    "Where can I buy the blue one?",
+    "Not bad at all, would buy again.",
+    "The screen is bright and sharp :)",
+    "I want a refund, this is broken.",
+    "Meh. It works, I guess.",
+    "Best purchase I've made this year!!!",
+    "The food was cold and the waiter was rude.",
+    "Delivery arrived on Tuesday.",
+    "Super comfortable and the price is right.",
+    "Why does the app keep crashing?",
+    "The hotel room was clean but noisy.",
+    "Honestly not worth the money.",
+    "Five stars, the staff were lovely 😍",
+    "It's okay, nothing special.",
+    "The keyboard feels cheap and flimsy.",
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    analyzer: str
+    scenario: str
+    concurrency: int
+    duration_s: float
+    requests: int
+    texts: int
+    errors: int
+    requests_per_s: float
+    texts_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    # CPU seconds the server processes used per request while measuring (None for --url): a figure
+    # that holds on a machine shared with other work, where requests/s depends on the neighbours.
+    server_cpu_ms_per_request: float | None = None
+    error_kinds: dict[str, int] = field(default_factory=dict)
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+def _require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise SystemExit(f"refusing to load {url}: only 127.0.0.1 / ::1 / localhost are allowed")
+
+
+def _process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields_after_name = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields_after_name[11]) + int(fields_after_name[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+async def _run_scenario(
+    url: str,
+    analyzer: str,
+    batch_size: int,
+    concurrency: int,
+    duration_s: float,
+    server_cpu: Callable[[], float] | None = None,
+) -> Result:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    requests = 0
+    texts_done = 0
+    measuring = False
+
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_S) as client:
+
+        async def one_client(worker: int, stop_at: float) -> None:
+            nonlocal errors, requests, texts_done
+            position = worker
+            while time.perf_counter() < stop_at:
+                if batch_size == 1:
+                    payload: dict = {"text": SHORT_TEXTS[position % len(SHORT_TEXTS)]}
+                else:
+                    payload = {"texts": [SHORT_TEXTS[(position + i) % len(SHORT_TEXTS)] for i in range(batch_size)]}
+                payload["analyzer"] = analyzer
+                position += 1
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/analyze", json=payload)
+                    failure = None if response.status_code == 200 else f"HTTP {response.status_code}"
+                except httpx.HTTPError as error:
+                    failure = type(error).__name__
+                elapsed = time.perf_counter() - started
+                if not measuring:
+                    continue
+                requests += 1
+                if failure is None:
+                    latencies.append(elapsed)
+                    texts_done += batch_size
+                else:
+                    errors[failure] += 1
+
+        warm_until = time.perf_counter() + WARMUP_S
+        await asyncio.gather(*(one_client(i, warm_until) for i in range(concurrency)))
+        measuring = True
+        cpu_before = server_cpu() if server_cpu else 0.0
+        started = time.perf_counter()
+        stop_at = started + duration_s
+        await asyncio.gather(*(one_client(i, stop_at) for i in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        cpu_used = server_cpu() - cpu_before if server_cpu else None
+
+    latencies.sort()
+    return Result(
+        analyzer=analyzer,
+        scenario="single" if batch_size == 1 else f"batch{batch_size}",
+        concurrency=concurrency,
+        duration_s=round(elapsed, 2),
+        requests=requests,
+        texts=texts_done,
+        errors=sum(errors.values()),
+        requests_per_s=round(requests / elapsed, 1),
+        texts_per_s=round(texts_done / elapsed, 1),
+        p50_ms=round(_percentile(latencies, 0.50) * 1000, 2),
+        p95_ms=round(_percentile(latencies, 0.95) * 1000, 2),
+        p99_ms=round(_percentile(latencies, 0.99) * 1000, 2),
+        server_cpu_ms_per_request=round(cpu_used / requests * 1000, 3) if cpu_used is not None and requests else None,
+        error_kinds=dict(errors),
+    )
+
+
+def _run_event_loop(coroutine):
+    """uvloop when installed (as the server uses): the client then takes less of the shared CPUs."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_server(analyzers: list[str], workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "SENTIMENT_PRELOAD": ",".join(analyzers), "SENTIMENT_DEFAULT_ANALYZER": analyzers[0]}
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from sentiment.cli.serve import serve; "
+        "serve(host='127.0.0.1', port=int(sys.argv[1]), workers=int(sys.argv[2]), log_level='warning')",
+        str(port),
+        str(workers),
+    ]
+    log = log_path.open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}; see {log_path}")
+        try:
+            if httpx.get(url + "/ready", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    process.kill()
+    raise SystemExit(f"server not ready after {STARTUP_TIMEOUT_S} s; see {log_path}")
+
+
+def _available_analyzers() -> list[str]:
+    from sentiment import available_analyzers
+
+    names = list(available_analyzers())
+    return ["lexicon"] + [name for name in names if name != "lexicon"]
+
+
+def _usable(url: str, analyzer: str) -> bool:
+    response = httpx.post(url + "/analyze", json={"text": "ok", "analyzer": analyzer}, timeout=REQUEST_TIMEOUT_S)
+    if response.status_code != 200:
+        print(f"skipping {analyzer}: {response.status_code} {response.text[:200]}", file=sys.stderr)
+    return response.status_code == 200
+
+
+def _table(results: list[Result]) -> str:
+    header = "| analyzer | scenario | clients | requests/s | texts/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/request |"
+    rule = "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    rows = [
+        f"| {r.analyzer} | {r.scenario} | {r.concurrency} | {r.requests_per_s:,.0f} | {r.texts_per_s:,.0f} "
+        f"| {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {r.server_cpu_ms_per_request or '-'} |"
+        for r in results
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=DEFAULT_DURATION_S, help="seconds per scenario (default 60)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="concurrent clients (default 50)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="texts per batch request (default 100)")
+    parser.add_argument("--analyzers", help="comma-separated (default: lexicon and every other registered analyzer)")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
+    parser.add_argument("--url", help="load this already running server instead of starting one (loopback only)")
+    parser.add_argument("--output", type=Path, help="write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    analyzers = args.analyzers.split(",") if args.analyzers else _available_analyzers()
+    process = None
+    with tempfile.TemporaryDirectory(prefix="sentiment-load-") as folder:
+        if args.url:
+            _require_loopback(args.url)
+            url = args.url.rstrip("/")
+        else:
+            print(f"starting the service ({args.workers} worker(s)), preloading {', '.join(analyzers)} ...", file=sys.stderr)
+            process, url = _start_server(analyzers, args.workers, Path(folder) / "server.log")
+        try:
+            results = []
+            for analyzer in analyzers:
+                if not _usable(url, analyzer):
+                    continue
+                for batch_size in (1, args.batch_size):
+                    probe = (lambda: _process_tree_cpu_seconds(process.pid)) if process is not None else None
+                    scenario = _run_scenario(url, analyzer, batch_size, args.concurrency, args.duration, probe)
+                    result = _run_event_loop(scenario)
+                    print(json.dumps(asdict(result)), file=sys.stderr)
+                    results.append(result)
+        finally:
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(60)
+    print(_table(results))
+    load_average = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs; load average at the end {load_average[0]:.1f} (1 min), {load_average[2]:.1f} (15 min)")
+    if args.output:
+        meta = {
+            "cpu_count": os.cpu_count(),
+            "load_average_1_5_15_min": [round(x, 2) for x in load_average],
+            "workers": args.workers,
+            "concurrency": args.concurrency,
+            "url": args.url or "started on 127.0.0.1",
+        }
+        args.output.write_text(json.dumps({"meta": meta, "results": [asdict(r) for r in results]}, indent=2) + "\n")
+    return 1 if any(r.errors for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

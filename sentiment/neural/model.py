@@ -1,0 +1,164 @@
+"""A trained text classifier: featurizer + network + labels + task, with batched prediction.
+
+Tasks: `multiclass` (softmax over labels), `binary` (one sigmoid output: P(labels[1])),
+`multilabel` (a sigmoid per label, each with its own threshold) and `regression` (a linear
+output predicting the 1-based position of an ordered label, e.g. 1-5 stars).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .nets import MLPConfig, NetConfig, build_net, output_activation
+from .vocab import Featurizer
+
+TASK_OUTPUTS = {"multiclass": "softmax", "binary": "sigmoid", "multilabel": "sigmoid", "regression": "linear"}
+TASKS = tuple(TASK_OUTPUTS)
+DEFAULT_THRESHOLD = 0.5
+INFERENCE_BATCH_SIZE = 512
+
+# A label as it comes from a corpus: one name, several names (multi-label) or a distribution.
+Label = str | tuple[str, ...] | Mapping[str, float]
+
+
+def check_task(task: str, labels: Sequence[str]) -> None:
+    if task not in TASK_OUTPUTS:
+        raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
+    if len(set(labels)) != len(labels) or len(labels) < 2:
+        raise ValueError(f"a task needs at least two distinct labels, got {list(labels)}")
+    if task == "binary" and len(labels) != 2:
+        raise ValueError(f"a binary task has exactly two labels, got {list(labels)}")
+
+
+def num_outputs(task: str, labels: Sequence[str]) -> int:
+    return 1 if task in ("binary", "regression") else len(labels)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """`probabilities[i, j]`: P(label j | text i) (multilabel: independent per label);
+    `values[i]`: expected 1-based label position (the regression output itself for regression)."""
+
+    probabilities: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class TextClassifier:
+    """What a model directory holds, rebuilt in memory; `net` is in eval mode after loading."""
+
+    task: str
+    labels: tuple[str, ...]
+    featurizer: Featurizer
+    net_config: NetConfig
+    net: nn.Module
+    thresholds: tuple[float, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_task(self.task, self.labels)
+        self.labels = tuple(self.labels)
+        if not self.thresholds:
+            self.thresholds = (DEFAULT_THRESHOLD,) * len(self.labels)
+        expected = TASK_OUTPUTS[self.task]
+        if self.net_config.output != expected:
+            raise ValueError(f"task {self.task!r} needs a {expected} output, the network has {self.net_config.output}")
+
+    @classmethod
+    def create(
+        cls, task: str, labels: Sequence[str], featurizer: Featurizer, net_config: NetConfig, seed: int | None = 0
+    ) -> "TextClassifier":
+        """A new, randomly initialised classifier (seeded, so the same seed gives the same weights;
+        None leaves torch's global generator alone, for a network whose weights are loaded next)."""
+        if seed is not None:
+            torch.manual_seed(seed)
+        return cls(task, tuple(labels), featurizer, net_config, build_net(net_config))
+
+    @property
+    def uses_bags(self) -> bool:
+        return isinstance(self.net_config, MLPConfig)
+
+    def encode_tokens(self, tokens: Sequence[str]) -> list[int]:
+        return self.featurizer.bag_ids(tokens) if self.uses_bags else self.featurizer.word_ids(tokens)
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        return [self.encode_tokens(self.featurizer.tokens(text)) for text in texts]
+
+    def targets(self, labels: Sequence[Label]) -> torch.Tensor:
+        """Float targets of shape (N, outputs); an unknown label names the valid ones."""
+        index = {label: i for i, label in enumerate(self.labels)}
+
+        def position(name: str) -> int:
+            try:
+                return index[name]
+            except KeyError:
+                raise ValueError(f"unknown label {name!r}; valid labels: {', '.join(self.labels)}") from None
+
+        rows = np.zeros((len(labels), len(self.labels)), dtype=np.float32)
+        for row, label in enumerate(labels):
+            if isinstance(label, str):
+                rows[row, position(label)] = 1.0
+            elif isinstance(label, Mapping):
+                for name, weight in label.items():
+                    rows[row, position(name)] = float(weight)
+            else:
+                names = tuple(label)
+                for name in names:
+                    rows[row, position(name)] = 1.0 if self.task == "multilabel" else 1.0 / len(names)
+        if self.task == "multiclass" or self.task == "regression":
+            totals = rows.sum(1, keepdims=True)
+            rows = rows / np.where(totals > 0, totals, 1.0)
+        if self.task == "binary":
+            rows = rows[:, 1:2] / np.maximum(rows.sum(1, keepdims=True), 1e-12)
+        elif self.task == "regression":
+            rows = (rows * np.arange(1, len(self.labels) + 1, dtype=np.float32)).sum(1, keepdims=True)
+        return torch.from_numpy(np.ascontiguousarray(rows))
+
+    def probabilities_from_outputs(self, outputs: torch.Tensor) -> Prediction:
+        """Network outputs (after the output activation) -> per-label probabilities and values."""
+        outputs = outputs.detach().to(torch.float64).numpy()
+        positions = np.arange(1, len(self.labels) + 1, dtype=np.float64)
+        if self.task == "binary":
+            probabilities = np.concatenate([1 - outputs, outputs], axis=1)
+        elif self.task == "regression":
+            values = np.clip(outputs[:, 0], 1, len(self.labels))
+            probabilities = np.eye(len(self.labels))[np.rint(values).astype(int) - 1]
+            return Prediction(probabilities, values)
+        else:
+            probabilities = outputs
+        if self.task == "multilabel":
+            normalized = probabilities / np.maximum(probabilities.sum(1, keepdims=True), 1e-12)
+            return Prediction(probabilities, normalized @ positions)
+        return Prediction(probabilities, probabilities @ positions)
+
+    def forward_ids(self, encoded: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Output-activated network outputs for already-encoded texts (no gradient)."""
+        with torch.inference_mode():
+            return output_activation(self.net(self.net.collate(encoded)), self.net_config.output)
+
+    def predict_encoded(self, encoded: Sequence[Sequence[int]], batch_size: int = INFERENCE_BATCH_SIZE) -> Prediction:
+        self.net.eval()
+        if not encoded:
+            empty = np.zeros((0, len(self.labels)))
+            return Prediction(empty, np.zeros(0))
+        chunks = [self.forward_ids(encoded[i : i + batch_size]) for i in range(0, len(encoded), batch_size)]
+        return self.probabilities_from_outputs(torch.cat(chunks))
+
+    def predict(self, texts: Sequence[str], batch_size: int = INFERENCE_BATCH_SIZE) -> Prediction:
+        """Batched prediction under torch.inference_mode."""
+        return self.predict_encoded(self.encode(texts), batch_size)
+
+    def decide(self, probabilities: np.ndarray) -> list[tuple[str, ...]]:
+        """The predicted label(s) per row: the argmax, or every label over its threshold (at least the top one)."""
+        if self.task != "multilabel":
+            return [(self.labels[i],) for i in probabilities.argmax(1)]
+        chosen = []
+        for row in probabilities:
+            above = tuple(label for label, p, t in zip(self.labels, row, self.thresholds) if p >= t)
+            chosen.append(above or (self.labels[int(row.argmax())],))
+        return chosen

@@ -1,0 +1,138 @@
+"""The hybrid stacker: fitted on two complementary analyzers it beats both; save/load is exact."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sentiment import (
+    EMOTION_LABELS,
+    FINE_GRAINED_LABELS,
+    INTENT_LABELS,
+    POLARITY_LABELS,
+    Analysis,
+    BaseAnalyzer,
+    Emotion,
+    FineGrained,
+    Intent,
+    Mode,
+    Polarity,
+    ResourceError,
+    TokenWeight,
+)
+from sentiment.hybrid import HybridAnalyzer, Stacker, fit_stacker, merge_explanations
+
+CONFIDENT = 0.9
+
+
+def _peaked(labels, chosen):
+    rest = (1 - CONFIDENT) / (len(labels) - 1)
+    return {label: (CONFIDENT if label == chosen else rest) for label in labels}
+
+
+class KeywordAnalyzer(BaseAnalyzer):
+    """A fake analyzer that only knows one cue word: it stands for an analyzer with a blind spot."""
+
+    modes = frozenset({Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT})
+
+    def __init__(self, name: str, cue: str) -> None:
+        self.name, self.cue = name, cue
+
+    def _analyze_batch(self, texts, modes):
+        results = []
+        for text in texts:
+            hit = self.cue in text
+            fields = {}
+            if Mode.POLARITY in modes:
+                label = "positive" if hit else "negative"
+                probabilities = _peaked(POLARITY_LABELS, label)
+                start = text.find(self.cue)
+                fields["polarity"] = Polarity(label, probabilities["positive"] - probabilities["negative"], probabilities)
+                fields["explanation"] = (TokenWeight(self.cue, start, start + len(self.cue), 2.0),) if hit else ()
+                fields["sentences"] = ()
+            if Mode.FINE_GRAINED in modes:
+                label = "very_positive" if hit else "very_negative"
+                fields["fine_grained"] = FineGrained(label, 5 if hit else 1, 5 if hit else 1, _peaked(FINE_GRAINED_LABELS, label))
+            if Mode.EMOTION in modes:
+                label = "joy" if hit else "neutral"
+                fields["emotion"] = Emotion((label,), _peaked(EMOTION_LABELS, label))
+            if Mode.INTENT in modes:
+                label = "purchase" if hit else "none"
+                fields["intent"] = Intent(label, CONFIDENT, _peaked(INTENT_LABELS, label))
+            results.append(Analysis(text=text, analyzer=self.name, **fields))
+        return results
+
+
+TEXTS = [f"item {i} is {word}" for i in range(20) for word in ("good", "great", "bad")]
+LABELS = {
+    Mode.POLARITY: ["negative" if t.endswith("bad") else "positive" for t in TEXTS],
+    Mode.FINE_GRAINED: ["very_negative" if t.endswith("bad") else "very_positive" for t in TEXTS],
+    Mode.EMOTION: [["neutral"] if t.endswith("bad") else ["joy"] for t in TEXTS],
+    Mode.INTENT: ["none" if t.endswith("bad") else "purchase" for t in TEXTS],
+}
+
+
+@pytest.fixture(scope="module")
+def parts():
+    return KeywordAnalyzer("lexicon", "good"), KeywordAnalyzer("neural", "great")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, parts):
+    folder = tmp_path_factory.mktemp("models")
+    for mode, labels in LABELS.items():
+        fit_stacker(mode, TEXTS, labels, *parts, data_description="synthetic").save(folder / "hybrid" / mode.value)
+    return folder
+
+
+@pytest.mark.parametrize("mode", list(LABELS), ids=lambda m: m.value)
+def test_stacker_beats_both_parts_out_of_fold(models, mode) -> None:
+    metrics = Stacker.load(models / "hybrid" / mode.value).metrics
+    assert metrics["hybrid_cross_validated"] > max(metrics["lexicon"], metrics["neural"])
+    assert metrics["hybrid_cross_validated"] >= 0.95
+
+
+def test_hybrid_predicts_what_neither_part_gets_alone(models, parts) -> None:
+    hybrid = HybridAnalyzer(*parts, models_dir=models)
+    assert hybrid.modes == frozenset(LABELS)
+    results = hybrid.analyze_batch(["it is good", "it is great", "it is bad"], modes=list(LABELS))
+    assert [r.polarity.label for r in results] == ["positive", "positive", "negative"]
+    assert [r.intent.label for r in results] == ["purchase", "purchase", "none"]
+    assert [r.emotion.labels for r in results] == [("joy",), ("joy",), ("neutral",)]
+    assert [r.fine_grained.stars for r in results] == [5, 5, 1]
+    assert results[0].explanation == (TokenWeight("good", 6, 10, 0.5),)
+
+
+def test_save_load_gives_identical_predictions(models, parts, tmp_path) -> None:
+    stacker = Stacker.load(models / "hybrid" / "polarity")
+    stacker.save(tmp_path / "copy")
+    again = Stacker.load(tmp_path / "copy")
+    features = np.random.default_rng(0).normal(size=(5, stacker.coef.shape[1]))
+    assert np.array_equal(stacker.probabilities(features), again.probabilities(features))
+
+
+def test_corrupted_or_missing_stacker_is_a_clear_error(models, tmp_path) -> None:
+    with pytest.raises(ResourceError, match="missing"):
+        Stacker.load(tmp_path)
+    (tmp_path / "stacker.json").write_text("{not json")
+    with pytest.raises(ResourceError, match="unreadable"):
+        Stacker.load(tmp_path)
+    payload = json.loads((models / "hybrid" / "polarity" / "stacker.json").read_text())
+    payload["coef"] = payload["coef"][:1]
+    (tmp_path / "stacker.json").write_text(json.dumps(payload))
+    with pytest.raises(ResourceError, match="corrupted"):
+        Stacker.load(tmp_path)
+    payload["format_version"] = 99
+    (tmp_path / "stacker.json").write_text(json.dumps(payload))
+    with pytest.raises(ResourceError, match="format_version"):
+        Stacker.load(tmp_path)
+
+
+def test_merge_explanations_scales_each_source() -> None:
+    merged = merge_explanations(
+        [TokenWeight("good", 0, 4, 4.0), TokenWeight("bad", 5, 8, -2.0)],
+        [TokenWeight("good", 0, 4, 0.1)],
+    )
+    assert merged == (TokenWeight("good", 0, 4, 1.0), TokenWeight("bad", 5, 8, -0.25))
