@@ -72,26 +72,34 @@ def headline_table(results: dict[str, Any]) -> str:
                 else:
                     text = _number(value)
                     cells.append(f"**{text}**" if best is not None and value == best else text)
-            rows.append([name, task["mode"], metric, str(task.get("scored_rows", MISSING)), *cells])
-    return _table(["task", "mode", "metric", "n", *analyzers], rows, align_right_from=3)
+            baseline = (task.get("majority_baseline") or {}).get(metric)
+            rows.append([name, task["mode"], metric, str(task.get("scored_rows", MISSING)), *cells,
+                         _number(baseline) if baseline is not None else ""])
+    return _table(["task", "mode", "metric", "n", *analyzers, "majority class"], rows, align_right_from=3)
+
+
+def _variant_label(row: dict[str, Any]) -> str:
+    """The analyzer's name, with the variant when it is not the default build."""
+    variant = row.get("variant", "default")
+    return row["analyzer"] if variant == "default" else f"{row['analyzer']} ({variant})"
 
 
 def throughput_table(results: dict[str, Any]) -> str:
     """docs/s and the ratio to VADER on short and long texts, and peak memory, per analyzer and mode."""
-    by_key: dict[tuple[str, str], dict[str, dict]] = {}
+    by_key: dict[tuple[str, str, str], dict[str, dict]] = {}
     for row in results["throughput"]["results"]:
-        by_key.setdefault((row["analyzer"], row["mode"]), {})[row["kind"]] = row
+        by_key.setdefault((row["analyzer"], _variant_label(row), row["mode"]), {})[row["kind"]] = row
     memory = results.get("memory", {}).get("results", {})
     rows = []
-    for (analyzer, mode), kinds in by_key.items():
-        cells = [analyzer, mode]
+    for (analyzer, label, mode), kinds in by_key.items():
+        cells = [label, mode]
         for kind in ("short", "long"):
             row = kinds.get(kind, {})
             if "docs_per_s" in row:
                 cells += [f"{row['docs_per_s']:,.0f}", f"{row['ratio_to_vader']:.2f}×"]
             else:
                 cells += [MISSING, MISSING]
-        peak = memory.get(analyzer, {}).get("peak_rss_mib")
+        peak = memory.get(analyzer, {}).get("peak_rss_mib") if label == analyzer else None
         cells.append(f"{peak:,.0f}" if isinstance(peak, (int, float)) else MISSING)
         rows.append(cells)
     texts = results["throughput"].get("texts", {})
@@ -99,8 +107,8 @@ def throughput_table(results: dict[str, Any]) -> str:
     long = texts.get("long", {}).get("mean_chars")
     header = [
         "analyzer", "mode",
-        f"short docs/s ({short or 0:.0f} chars)", "× VADER",
-        f"long docs/s ({long or 0:.0f} chars)", "× VADER",
+        f"short docs/s (mean {short or 0:.0f} chars)", "× VADER",
+        f"long docs/s (mean {long or 0:.0f} chars)", "× VADER",
         "peak RSS MiB",
     ]
     return _table(header, rows, align_right_from=2)
@@ -125,12 +133,30 @@ def not_scored(results: dict[str, Any]) -> list[str]:
         for name, info in results["analyzers"].items()
         if info["status"] != "ok"
     ]
+    notes += [
+        f"{name} was built without its {', '.join(info['modes_not_available'])} mode(s) (no model for them)"
+        for name, info in results["analyzers"].items()
+        if info.get("modes_not_available")
+    ]
+    notes += [
+        f"WARNING: {name}'s accuracy-run build ({info['accuracy_runs_built_with']}) decided differently "
+        "from its default build on a sample; its accuracy figures may not hold for the default"
+        for name, info in results["analyzers"].items()
+        if info.get("accuracy_variant_agrees_with_default") is False
+    ]
+    notes += [
+        f"{name} failed in {mode} mode: {reason}"
+        for name, info in results["analyzers"].items()
+        for mode, reason in (info.get("failed_modes") or {}).items()
+    ]
     for task_name, task in results["tasks"].items():
         if task.get("status"):
             notes.append(f"{task_name}: {task['status']}")
+        by_reason: dict[str, list[str]] = {}
         for analyzer, reason in task["skipped"].items():
-            if not reason.startswith("not built"):
-                notes.append(f"{task_name}, {analyzer}: {reason}")
+            if not reason.startswith(("not built", "failed")):  # listed once per analyzer above
+                by_reason.setdefault(reason, []).append(analyzer)
+        notes += [f"{task_name} ({', '.join(names)}): {reason}" for reason, names in by_reason.items()]
     return notes
 
 
@@ -140,6 +166,9 @@ def render_summary(results: dict[str, Any], details_link: str | None = None, plo
         provenance_line(results),
         "",
         headline_table(results),
+        "",
+        "n: texts scored (for aspect tasks, sentences). The best analyzer is in bold; the majority class "
+        "column always answers the most frequent gold label.",
         "",
         "Throughput (single process, median of alternating rounds against VADER on the same texts; "
         "× VADER above 1 is faster):",
@@ -196,7 +225,22 @@ def render_details(results: dict[str, Any]) -> str:
     ]
     for name, info in results["analyzers"].items():
         state = "built" if info["status"] == "ok" else f"not built ({info['reason']})"
+        if info.get("fine_grained_edges"):
+            edges = ", ".join(f"{edge:g}" for edge in info["fine_grained_edges"])
+            state += f"; fine-grained edges [{edges}] fitted on {info.get('fine_grained_edges_fitted_on', '?')}"
+        if info.get("accuracy_runs_built_with"):
+            agrees = info.get("accuracy_variant_agrees_with_default")
+            check = {True: "same decisions as the default build on a sample",
+                     False: "WARNING: decisions differ from the default build on a sample"}.get(agrees, agrees)
+            state += f"; accuracy runs built with {info['accuracy_runs_built_with']} ({check})"
+        if info.get("modes_not_available"):
+            state += f"; built without {', '.join(info['modes_not_available'])} (no model for them)"
+        for mode, reason in (info.get("failed_modes") or {}).items():
+            state += f"; {mode} {reason}"
         parts.append(f"- **{name}** ({info['kind']}; modes {', '.join(info['modes'])}): {info['description']} — {state}")
+    for key in ("accuracy_method", "peers_method"):
+        if results.get(key):
+            parts += ["", results[key]]
     parts += ["", "## Tasks", ""]
     for task_name, task in results["tasks"].items():
         parts += [f"### {task_name}", "", f"`{task['file']}`, mode `{task['mode']}`, "
@@ -206,9 +250,14 @@ def render_details(results: dict[str, Any]) -> str:
         scored = [a for a in analyzers if a in task["results"]]
         if scored:
             flat = {a: _flatten(task["results"][a]) for a in scored}
+            baseline = task.get("majority_baseline") or {}
             metric_names = list(dict.fromkeys(key for a in scored for key in flat[a]))
-            rows = [[metric, *(_number(flat[a].get(metric)) for a in scored)] for metric in metric_names]
-            parts += [_table(["metric", *scored], rows), ""]
+            rows = [
+                [metric, *(_number(flat[a].get(metric)) for a in scored), _number(baseline.get(metric, ""))]
+                for metric in metric_names
+            ]
+            header = ["metric", *scored, f"majority class ({baseline['label']})" if baseline else "majority class"]
+            parts += [_table(header, rows), ""]
         for analyzer, reason in task["skipped"].items():
             parts.append(f"- {analyzer}: {reason}")
         if task["skipped"]:
@@ -255,7 +304,7 @@ def plot_tasks(results: dict[str, Any], plots_dir: Path) -> list[Path]:
             continue
         metrics = task["headline"]
         width = 0.8 / len(metrics)
-        figure, axes = plt.subplots(figsize=(1.2 + 1.3 * len(analyzers), 3.2))
+        figure, axes = plt.subplots(figsize=(2.4 + 1.3 * len(analyzers), 3.6))
         lowest = 0.0
         for index, metric in enumerate(metrics):
             values = [task["results"][a].get(metric) for a in analyzers]
@@ -264,10 +313,13 @@ def plot_tasks(results: dict[str, Any], plots_dir: Path) -> list[Path]:
             positions = [i + (index - (len(metrics) - 1) / 2) * width for i in range(len(analyzers))]
             bars = axes.bar(positions, heights, width, label=metric)
             axes.bar_label(bars, labels=[_number(v) for v in values], fontsize=7, padding=1)
+        baseline = (task.get("majority_baseline") or {}).get("accuracy")
+        if baseline is not None and "accuracy" in metrics:
+            axes.axhline(baseline, color="gray", linestyle="--", linewidth=1, label="majority class accuracy")
         axes.set_xticks(range(len(analyzers)), analyzers)
-        axes.set_ylim(min(lowest - 0.05, 0.0) if lowest < 0 else 0.0, 1.05)
+        axes.set_ylim(min(lowest - 0.05, 0.0) if lowest < 0 else 0.0, 1.08)
         axes.set_title(f"{task_name} ({task['mode']}, n={task.get('scored_rows', '?')})", fontsize=10)
-        axes.legend(fontsize=7, loc="upper right")
+        axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(metrics) + 1, frameon=False)
         axes.grid(axis="y", alpha=0.3)
         figure.tight_layout()
         path = plots_dir / f"{task_name}.png"
@@ -288,11 +340,11 @@ def plot_throughput(results: dict[str, Any], plots_dir: Path) -> Path | None:
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    labels = list(dict.fromkeys(f"{r['analyzer']} / {r['mode']}" for r in rows))
+    labels = list(dict.fromkeys(f"{_variant_label(r)} / {r['mode']}" for r in rows))
     kinds = [k for k in ("short", "long") if any(r["kind"] == k for r in rows)]
     figure, axes = plt.subplots(1, len(kinds), figsize=(5.0 * len(kinds), 0.45 * len(labels) + 1.5), squeeze=False)
     for axis, kind in zip(axes[0], kinds):
-        by_label = {f"{r['analyzer']} / {r['mode']}": r for r in rows if r["kind"] == kind}
+        by_label = {f"{_variant_label(r)} / {r['mode']}": r for r in rows if r["kind"] == kind}
         values = [by_label[label]["docs_per_s"] if label in by_label else 0 for label in labels]
         bars = axis.barh(range(len(labels)), values, color="tab:blue")
         axis.bar_label(bars, labels=[f"{v:,.0f}" if v else "" for v in values], fontsize=7, padding=2)

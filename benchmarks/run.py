@@ -29,8 +29,11 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make `benchm
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.peers import PEERS, vader_score_function  # noqa: E402
-from benchmarks.tasks import Task, data_file, datasets_of, read_jsonl, tasks_for  # noqa: E402
+from benchmarks.peers import METHOD as PEERS_METHOD  # noqa: E402
+from benchmarks.peers import PEER_DESCRIPTIONS, PEER_MODES, PEERS, fit_edges, vader_score_function  # noqa: E402
+from benchmarks.tasks import (  # noqa: E402
+    Task, data_file, datasets_of, majority_baseline, read_jsonl, tasks_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
@@ -39,6 +42,28 @@ RESULTS_SCHEMA_VERSION = 1
 BATCH_SIZE = 256
 # Analyzers timed in every mode they serve (the others in their polarity mode only).
 THROUGHPUT_EVERY_MODE = ("lexicon",)
+# A timing measurement (the analyzer and VADER together) runs at most this long after its first
+# round, but always at least MIN_ROUNDS rounds: a slow analyzer gets fewer rounds, not a longer run.
+THROUGHPUT_BUDGET_S = 60.0
+MIN_ROUNDS = 3
+WARMUP_TEXTS = 32  # texts analyzed once before timing (lazy loading, caches)
+# Texts of each kind the memory probes analyze: enough for a full batch of work per mode.
+MEMORY_TEXTS = {"short": 256, "long": 64}
+
+
+def _neural_without_explanations() -> dict[str, Any]:
+    from sentiment import get_analyzer
+
+    return {"neural": get_analyzer("neural", explain=False)}
+
+
+# Options for the accuracy runs only, which skip work that does not change any prediction (the
+# leave-one-out token explanations of the neural analyzer, one forward pass per token); results.json
+# records them per analyzer. Throughput and memory are measured on the default analyzers.
+EVALUATION_OPTIONS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "neural": ("no explanations", lambda: {"explain": False}),
+    "hybrid": ("no explanations", _neural_without_explanations),  # its neural part with explain=False
+}
 VERSIONED_PACKAGES = (
     "sentiment", "vaderSentiment", "textblob", "nltk", "numpy", "scipy", "scikit-learn",
     "torch", "safetensors", "matplotlib",
@@ -53,10 +78,13 @@ class Size:
     short_texts: int  # SST sentences timed for throughput
     long_texts: int  # clothing reviews timed for throughput
     rounds: int  # alternating timing rounds with VADER (the median is reported)
+    fit_rows: int | None  # SST-5 train rows the peers' fine-grained edges are fitted on
 
 
-FULL = Size(rows_per_dataset=None, short_texts=2000, long_texts=500, rounds=5)
-QUICK = Size(rows_per_dataset=150, short_texts=200, long_texts=50, rounds=3)
+FULL = Size(rows_per_dataset=None, short_texts=1500, long_texts=300, rounds=7, fit_rows=None)
+QUICK = Size(rows_per_dataset=150, short_texts=200, long_texts=50, rounds=3, fit_rows=1000)
+# The peers' fine-grained edges are fitted on this set's train split, like the lexicon's.
+FINE_GRAINED_FIT_DATASET = "sst5"
 # Throughput texts: short = SST sentences, long = multi-sentence clothing reviews.
 THROUGHPUT_SOURCES = {"short": "sst5", "long": "womens_clothing_reviews"}
 
@@ -70,17 +98,19 @@ class Candidate:
     kind: str  # "registered" or "peer"
     modes: tuple[str, ...]
     description: str
-    analyzer: Any = None
+    analyzer: Any = None  # as users get it: get_analyzer(name)
+    evaluation_analyzer: Any = None  # the same predictions, built with EVALUATION_OPTIONS when listed
     error: str | None = None
     build_s: float | None = None
     failed_modes: dict[str, str] = field(default_factory=dict)  # mode -> why analyzing failed
+    notes: dict[str, Any] = field(default_factory=dict)  # e.g. a peer's fine-grained edges
 
     @property
     def working_modes(self) -> tuple[str, ...]:
         return tuple(mode for mode in self.modes if mode not in self.failed_modes)
 
 
-def build_candidates(names: Sequence[str] | None, with_peers: bool = True) -> list[Candidate]:
+def build_candidates(names: Sequence[str] | None) -> list[Candidate]:
     """Registered analyzers (all, or those named) and the peers; a failed build is kept with its reason."""
     from sentiment import available_analyzers
 
@@ -94,26 +124,96 @@ def build_candidates(names: Sequence[str] | None, with_peers: bool = True) -> li
         Candidate(name, "registered", tuple(sorted(m.value for m in spec.modes)), spec.description)
         for name, spec in specs.items()
     ]
-    if with_peers:
-        candidates += [
-            Candidate("vader", "peer", ("fine_grained", "polarity"), "vaderSentiment 3.3.2 compound score"),
-            Candidate("textblob", "peer", ("fine_grained", "polarity"), "TextBlob PatternAnalyzer polarity"),
-        ]
+    peer_modes = tuple(sorted(mode.value for mode in PEER_MODES))
+    candidates += [
+        Candidate(name, "peer", peer_modes, PEER_DESCRIPTIONS[name]) for name in PEERS
+    ]
     for candidate in candidates:
         started = time.perf_counter()
         try:
             if candidate.kind == "peer":
                 candidate.analyzer = PEERS[candidate.name]()
+                candidate.notes["fine_grained_edges"] = list(candidate.analyzer.edges)
             else:
                 from sentiment import get_analyzer
 
                 candidate.analyzer = get_analyzer(candidate.name)
+                served = tuple(sorted(m.value for m in candidate.analyzer.modes))
+                if served != candidate.modes:  # e.g. a hybrid without a stacker for some mode
+                    candidate.notes["modes_not_available"] = sorted(set(candidate.modes) - set(served))
+                    candidate.modes = served
         except Exception as error:  # any failure to build is reported, not fatal
             candidate.error = f"{type(error).__name__}: {error}"
         candidate.build_s = round(time.perf_counter() - started, 3)
+        candidate.evaluation_analyzer = candidate.analyzer
+        if candidate.analyzer is not None and candidate.name in EVALUATION_OPTIONS:
+            description, options = EVALUATION_OPTIONS[candidate.name]
+            try:
+                from sentiment import get_analyzer
+
+                candidate.evaluation_analyzer = get_analyzer(candidate.name, **options())
+                candidate.notes["accuracy_runs_built_with"] = description
+            except Exception as error:
+                candidate.notes["accuracy_runs_built_with"] = f"defaults ({description} failed: {error})"
         status = "ok" if candidate.error is None else f"skipped ({candidate.error})"
         print(f"[build] {candidate.name}: {status} in {candidate.build_s}s", file=sys.stderr)
     return candidates
+
+
+def fit_peer_edges(candidates: list[Candidate], data_dir: Path, limit: int | None) -> None:
+    """Give each peer fine-grained edges fitted on SST-5 train, as the lexicon's were (see peers.py)."""
+    path = data_file(data_dir, FINE_GRAINED_FIT_DATASET, "train")
+    if not path.is_file():
+        for candidate in candidates:
+            if candidate.kind == "peer":
+                candidate.notes["fine_grained_edges_fitted_on"] = f"nothing ({path} not found): fixed edges"
+        return
+    rows = read_jsonl(path, limit)
+    texts, stars = [row["text"] for row in rows], [int(row["label"]) for row in rows]
+    for candidate in candidates:
+        if candidate.kind != "peer" or candidate.analyzer is None:
+            continue
+        edges, train_accuracy = fit_edges(candidate.analyzer, texts, stars)
+        candidate.analyzer = candidate.evaluation_analyzer = candidate.analyzer.with_edges(edges)
+        candidate.notes.update(
+            fine_grained_edges=list(edges),
+            fine_grained_edges_fitted_on=f"{FINE_GRAINED_FIT_DATASET}/{path.name} ({len(rows)} rows)",
+            fine_grained_train_accuracy=round(train_accuracy, 4),
+        )
+        print(f"[fit] {candidate.name} fine-grained edges {edges} (train accuracy {train_accuracy:.3f})",
+              file=sys.stderr)
+
+
+AGREEMENT_SAMPLE = 16  # texts on which a variant built for the accuracy runs is checked against the default
+
+
+def _decisions(analysis: Any) -> tuple:
+    """What the metrics read from an analysis (labels, stars, scores), for comparing two builds."""
+    return (
+        analysis.polarity and (analysis.polarity.label, round(analysis.polarity.score, 6)),
+        analysis.fine_grained and (analysis.fine_grained.stars, round(analysis.fine_grained.score, 6)),
+        analysis.emotion and tuple(analysis.emotion.labels),
+        analysis.intent and analysis.intent.label,
+    )
+
+
+def check_evaluation_variants(candidates: list[Candidate], texts: list[str]) -> None:
+    """Record whether each accuracy-run variant decides exactly as the default build on a sample."""
+    sample = texts[:AGREEMENT_SAMPLE]
+    for candidate in candidates:
+        if candidate.evaluation_analyzer is candidate.analyzer or not sample:
+            continue
+        try:
+            agrees = all(
+                _decisions(a) == _decisions(b)
+                for mode in candidate.modes
+                for a, b in zip(candidate.analyzer.analyze_batch(sample, [mode]),
+                                candidate.evaluation_analyzer.analyze_batch(sample, [mode]))
+            )
+        except Exception as error:
+            agrees = f"not checked: {type(error).__name__}: {error}"
+        candidate.notes["accuracy_variant_agrees_with_default"] = agrees
+        print(f"[check] {candidate.name} accuracy variant agrees with the default: {agrees}", file=sys.stderr)
 
 
 # --- accuracy -------------------------------------------------------------------------------------
@@ -130,7 +230,7 @@ def evaluate(candidates: list[Candidate], tasks: list[Task], data_dir: Path, siz
     """Every task for every analyzer that serves its mode; each data set is analyzed once per analyzer."""
     out: dict[str, Any] = {}
     for dataset, dataset_tasks in datasets_of(tasks):
-        path = data_file(data_dir, dataset)
+        path = data_file(data_dir, dataset, dataset_tasks[0].split)
         entries = {
             task.name: {
                 "dataset": dataset,
@@ -155,6 +255,7 @@ def evaluate(candidates: list[Candidate], tasks: list[Task], data_dir: Path, siz
         for task in dataset_tasks:
             entries[task.name]["rows"] = len(rows)
             entries[task.name]["scored_rows"] = sum(g is not None for g in golds[task.name])
+            entries[task.name]["majority_baseline"] = majority_baseline([g for g in golds[task.name] if g is not None])
         for candidate in candidates:
             served = [t for t in dataset_tasks if t.mode.value in candidate.modes]
             if not served:
@@ -171,7 +272,7 @@ def evaluate(candidates: list[Candidate], tasks: list[Task], data_dir: Path, siz
                 mode_tasks = [task for task in served if task.mode.value == mode]
                 started = time.perf_counter()
                 try:
-                    analyses = analyze_all(candidate.analyzer, texts, [mode])
+                    analyses = analyze_all(candidate.evaluation_analyzer, texts, [mode])
                 except Exception as error:
                     _fail(candidate, mode_tasks, error, entries)
                     print(f"[eval] {dataset} {candidate.name}/{mode}: failed: {error}", file=sys.stderr)
@@ -203,7 +304,7 @@ def _applicable(candidate: Candidate, served: list[Task], texts: list[str], entr
     checked = [task for task in served if task.applicable is not None]
     if not checked or not texts:
         return served
-    probe = analyze_all(candidate.analyzer, texts[:1], sorted({task.mode.value for task in checked}))[0]
+    probe = analyze_all(candidate.evaluation_analyzer, texts[:1], sorted({task.mode.value for task in checked}))[0]
     kept = []
     for task in served:
         reason = task.applicable(probe) if task.applicable is not None else None
@@ -224,66 +325,75 @@ def time_call(function: Callable[[], Any]) -> float:
 
 
 def alternate_with_vader(
-    run: Callable[[], Any], vader_run: Callable[[], Any], rounds: int
+    run: Callable[[list[str]], Any], vader_run: Callable[[list[str]], Any], texts: list[str], rounds: int
 ) -> tuple[list[float], list[float]]:
     """Seconds per round for the analyzer and VADER on the same texts, alternating which goes first
-    so that a change in machine load between rounds affects both alike."""
-    run(), vader_run()  # warm-up: lazy loading, caches
-    analyzer_s, vader_s = [], []
+    so that a change in machine load between rounds affects both alike. Up to `rounds` rounds, fewer
+    (but at least MIN_ROUNDS) when they would take longer than THROUGHPUT_BUDGET_S."""
+    run(texts[:WARMUP_TEXTS]), vader_run(texts[:WARMUP_TEXTS])
+    analyzer_s: list[float] = []
+    vader_s: list[float] = []
     for index in range(rounds):
         if index % 2 == 0:
-            vader_s.append(time_call(vader_run))
-            analyzer_s.append(time_call(run))
+            vader_s.append(time_call(lambda: vader_run(texts)))
+            analyzer_s.append(time_call(lambda: run(texts)))
         else:
-            analyzer_s.append(time_call(run))
-            vader_s.append(time_call(vader_run))
+            analyzer_s.append(time_call(lambda: run(texts)))
+            vader_s.append(time_call(lambda: vader_run(texts)))
+        per_round = analyzer_s[0] + vader_s[0]
+        if index + 1 >= MIN_ROUNDS and per_round * (index + 1) >= THROUGHPUT_BUDGET_S:
+            break
     return analyzer_s, vader_s
 
 
 def throughput(candidates: list[Candidate], texts_by_kind: dict[str, list[str]], rounds: int) -> list[dict]:
-    """docs/s per analyzer (and mode) on short and long texts, and its ratio to VADER per round (median)."""
+    """docs/s per analyzer (and mode) on short and long texts, and its ratio to VADER per round (median).
+
+    Each analyzer is timed as users get it; one built with different options for the accuracy runs
+    is timed as well, as the variant named in results.json."""
     vader = vader_score_function()
     rows: list[dict] = []
     for kind, texts in texts_by_kind.items():
 
-        def vader_run(texts: list[str] = texts) -> None:
-            for text in texts:
+        def vader_run(batch: list[str]) -> None:
+            for text in batch:
                 vader(text)
 
         for candidate in candidates:
-            if candidate.analyzer is None:
-                continue
             working = candidate.working_modes
-            if not working:
+            if candidate.analyzer is None or not working:
                 continue
             modes = list(working) if candidate.name in THROUGHPUT_EVERY_MODE else [
                 "polarity" if "polarity" in working else working[0]
             ]
+            variants = [("default", candidate.analyzer)]
+            if candidate.evaluation_analyzer is not candidate.analyzer:
+                variants.append((candidate.notes["accuracy_runs_built_with"], candidate.evaluation_analyzer))
             for mode in modes:
-                def run(analyzer: Any = candidate.analyzer, mode: str = mode, texts: list[str] = texts) -> None:
-                    analyze_all(analyzer, texts, [mode])
-
-                try:
-                    analyzer_s, vader_s = alternate_with_vader(run, vader_run, rounds)
-                except Exception as error:
-                    rows.append({"analyzer": candidate.name, "mode": mode, "kind": kind,
-                                 "error": f"{type(error).__name__}: {error}"})
-                    continue
-                ratios = [v / a for a, v in zip(analyzer_s, vader_s)]
-                row = {
-                    "analyzer": candidate.name,
-                    "mode": mode,
-                    "kind": kind,
-                    "texts": len(texts),
-                    "docs_per_s": round(len(texts) / statistics.median(analyzer_s), 1),
-                    "vader_docs_per_s": round(len(texts) / statistics.median(vader_s), 1),
-                    "ratio_to_vader": round(statistics.median(ratios), 4),
-                    "round_ratios": [round(r, 4) for r in ratios],
-                }
-                rows.append(row)
-                print(f"[speed] {kind} {candidate.name}/{mode}: {row['docs_per_s']} docs/s, "
-                      f"{row['ratio_to_vader']}x VADER", file=sys.stderr)
+                for variant, analyzer in variants:
+                    rows.append(_time_one(candidate.name, variant, analyzer, mode, kind, texts, vader_run, rounds))
     return rows
+
+
+def _time_one(name: str, variant: str, analyzer: Any, mode: str, kind: str, texts: list[str],
+              vader_run: Callable[[list[str]], Any], rounds: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"analyzer": name, "variant": variant, "mode": mode, "kind": kind, "texts": len(texts)}
+    try:
+        analyzer_s, vader_s = alternate_with_vader(lambda batch: analyze_all(analyzer, batch, [mode]),
+                                                   vader_run, texts, rounds)
+    except Exception as error:
+        return {**row, "error": f"{type(error).__name__}: {error}"}
+    ratios = [v / a for a, v in zip(analyzer_s, vader_s)]
+    row.update(
+        rounds=len(ratios),
+        docs_per_s=round(len(texts) / statistics.median(analyzer_s), 1),
+        vader_docs_per_s=round(len(texts) / statistics.median(vader_s), 1),
+        ratio_to_vader=round(statistics.median(ratios), 4),
+        round_ratios=[round(r, 4) for r in ratios],
+    )
+    print(f"[speed] {kind} {name}/{mode} ({variant}): {row['docs_per_s']} docs/s, {row['ratio_to_vader']}x VADER",
+          file=sys.stderr)
+    return row
 
 
 # --- memory ---------------------------------------------------------------------------------------
@@ -402,7 +512,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     tasks = tasks_for(data_dir, args.tasks.split(",") if args.tasks else None, size.rows_per_dataset)
     candidates = build_candidates(args.analyzers.split(",") if args.analyzers else None)
-    threads = torch_threads()
+    fit_peer_edges(candidates, data_dir, size.fit_rows)
+    sst_path = data_file(data_dir, THROUGHPUT_SOURCES["short"])
+    if sst_path.is_file():
+        check_evaluation_variants(candidates, [row["text"] for row in read_jsonl(sst_path, AGREEMENT_SAMPLE)])
     task_results = evaluate(candidates, tasks, data_dir, size)
 
     texts_by_kind: dict[str, list[str]] = {}
@@ -412,9 +525,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             limit = size.short_texts if kind == "short" else size.long_texts
             texts_by_kind[kind] = [row["text"] for row in read_jsonl(path, limit)]
     speed = throughput(candidates, texts_by_kind, size.rounds)
-    memory_texts = [text for texts in texts_by_kind.values() for text in texts]
+    threads = torch_threads()  # after the analyzers ran: some import torch only when first used
+    memory_texts = [text for kind, texts in texts_by_kind.items() for text in texts[: MEMORY_TEXTS[kind]]]
     peak_memory = {} if args.skip_memory else memory(candidates, memory_texts)
 
+    rows_used = f"{size.rows_per_dataset} rows spread evenly" if size.rows_per_dataset else "every row"
     results: dict[str, Any] = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "command": "python benchmarks/run.py" + (" --quick" if args.quick else ""),
@@ -434,21 +549,32 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 "failed_modes": c.failed_modes,
                 "description": c.description,
                 "build_s": c.build_s,
+                **c.notes,
             }
             for c in candidates
         },
+        "accuracy_method": (
+            f"Each analyzer analyzes {rows_used} of each test split, one mode at a time, in batches of "
+            f"{BATCH_SIZE}, and each task scores the mode it is about. Analyzers listed in EVALUATION_OPTIONS "
+            "(benchmarks/run.py) are built for these runs without work that changes no prediction: the "
+            "neural analyzer's leave-one-out token explanations (explain=False), also inside the hybrid."
+        ),
+        "peers_method": PEERS_METHOD,
         "tasks": task_results,
         "throughput": {
             "method": (
-                f"Single process, analyze_batch in batches of {BATCH_SIZE}. Each analyzer (in its polarity "
-                f"mode; the lexicon in every mode) and VADER (SentimentIntensityAnalyzer.polarity_scores "
-                f"per text) take turns on the same texts for {size.rounds} rounds after a warm-up, "
-                "alternating which goes first; docs/s is texts / median round time, and the ratio to VADER "
-                "is the median of the per-round ratios (above 1: faster than VADER)."
+                f"Single process, analyze_batch in batches of {BATCH_SIZE}. Each analyzer as get_analyzer "
+                "builds it (in its polarity mode; the lexicon in every mode; an analyzer built with other "
+                "options for the accuracy runs also as that variant) and VADER "
+                "(SentimentIntensityAnalyzer.polarity_scores per text) take turns on the same texts after "
+                f"a warm-up on {WARMUP_TEXTS} texts, alternating which goes first, for {size.rounds} rounds "
+                f"or fewer (at least {MIN_ROUNDS}) where they would take over {THROUGHPUT_BUDGET_S:.0f} s; "
+                "docs/s is texts / median round time, and the ratio to VADER is the median of the per-round "
+                "ratios (above 1: faster than VADER)."
             ),
             "texts": {
                 kind: {
-                    "source": f"{THROUGHPUT_SOURCES[kind]}/test.jsonl (first {len(texts)})",
+                    "source": f"{THROUGHPUT_SOURCES[kind]}/test.jsonl ({len(texts)} rows spread evenly)",
                     "count": len(texts),
                     "mean_chars": round(sum(map(len, texts)) / len(texts), 1) if texts else None,
                 }
@@ -460,7 +586,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "memory": {
             "method": (
                 "Peak resident set size (VmHWM in /proc/self/status) of a fresh Python process per "
-                "analyzer that imports the library, builds the analyzer and analyzes the throughput texts "
+                "analyzer that imports the library, builds the default analyzer and analyzes "
+                f"{MEMORY_TEXTS['short']} short and {MEMORY_TEXTS['long']} long throughput texts "
                 "in every mode it serves (minus any that failed in the accuracy runs); `over_imports_mib` "
                 "subtracts the peak after the imports."
             ),

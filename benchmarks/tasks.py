@@ -8,6 +8,7 @@ and copied into results.json, so a number is never separated from how it was com
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -52,8 +53,8 @@ class Task:
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     """The rows of a JSON Lines file; with `limit`, that many spread evenly over the file.
 
-    An even spread (every k-th row) rather than the first rows, because several files are grouped
-    by label (SST's first rows are mostly positive, bitext's are sorted by nothing in particular).
+    An even spread (every k-th row) rather than the first rows, because some files are ordered by
+    label or source (SST-2's first test rows are mostly positive).
     """
     with path.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
@@ -298,10 +299,19 @@ def intent_labels_cover(dataset: str, gold_labels: frozenset[str]) -> Callable[[
             return None
         return (
             f"not trained: no model for {dataset}'s {len(gold_labels)} intents "
-            f"(the analyzer's intent labels are {', '.join(sorted(served))})"
+            f"(the analyzer's {len(served)} intent labels miss {len(missing)} of them)"
         )
 
     return check
+
+
+def majority_baseline(gold: Sequence[Any]) -> Metrics | None:
+    """Accuracy and macro-F1 of always answering the most frequent gold label (single-label tasks)."""
+    if not gold or not all(isinstance(label, (str, int)) for label in gold):
+        return None
+    label = Counter(gold).most_common(1)[0][0]
+    predicted = [label] * len(gold)
+    return {"label": label, "accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted)}
 
 
 # --- the tasks ------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, batch, lexicon, serve
+from . import analyze, aspects, batch, hybrid, lexicon, serve, train
 from .common import ErrorEdgeGroup
 
 app = typer.Typer(
@@ -43,6 +43,9 @@ app.add_typer(analyze.app)
 app.add_typer(batch.app)
 app.add_typer(lexicon.app, name="lexicon")
 app.add_typer(serve.app)
+app.add_typer(aspects.app)
+app.add_typer(train.app)
+app.add_typer(hybrid.app)
 
 
 def main() -> None:

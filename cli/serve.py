@@ -19,13 +19,17 @@ app = typer.Typer()
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to bind (env SENTIMENT_HOST; default 127.0.0.1).")] = None,
+    host: Annotated[
+        Optional[str], typer.Option(help="Interface to bind (env SENTIMENT_HOST; default 127.0.0.1).")
+    ] = None,
     port: Annotated[Optional[int], typer.Option(help="TCP port (env SENTIMENT_PORT; default 8000).")] = None,
     workers: Annotated[
-        Optional[int], typer.Option(help="Worker processes, each with its own analyzers (env SENTIMENT_WORKERS; default 1).")
+        Optional[int],
+        typer.Option(help="Worker processes, each with its own analyzers (env SENTIMENT_WORKERS; default 1)."),
     ] = None,
     preload: Annotated[
-        Optional[str], typer.Option(help="Comma-separated analyzers to load at start-up (env SENTIMENT_PRELOAD; default lexicon).")
+        Optional[str],
+        typer.Option(help="Comma-separated analyzers to load at start-up (env SENTIMENT_PRELOAD; default lexicon)."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's own log level.")] = "info",
 ) -> None:
@@ -55,4 +59,5 @@ def serve(
         log_level=log_level,
         access_log=False,  # the service writes its own JSON access log
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )

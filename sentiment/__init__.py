@@ -39,6 +39,18 @@ register(
     modes=frozenset(Mode),
     description="Knowledge-based: human-rated valence lexicon plus rules; no training, no torch.",
 )
+register(
+    "neural",
+    "sentiment.neural.analyzer:NeuralAnalyzer",
+    modes=frozenset({Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT}),
+    description="Statistical: trained MLP/RNN models shipped in models/neural/<mode>/ (torch).",
+)
+register(
+    "hybrid",
+    "sentiment.hybrid:HybridAnalyzer",
+    modes=frozenset({Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT}),
+    description="Lexicon + neural, stacked per mode by a calibrated linear combiner fitted on dev (models/hybrid/).",
+)
 
 __all__ = [
     "EMOTION_LABELS",

@@ -194,13 +194,14 @@ def load_labeled(
     limit: int | None = None,
 ) -> Corpus:
     """Read a labeled file. CSV/TSV/JSONL: columns `text_column` and `label_column` (a JSON list or
-    a `label_separator`-joined cell is multi-label). TXT: one `label<txt_separator>text` per line."""
+    a `label_separator`-joined cell is multi-label). TXT: one `label<txt_separator>text` per line.
+    SST trees: the sentences with their root labels (use `load_sst_trees` for phrases)."""
     path = Path(path)
     if not path.is_file():
         raise ResourceError(f"data file not found: {path}")
     fmt = detect_format(path, fmt)
-    if fmt == "sst_trees":
-        return load_sst_trees(path, label_map=label_map or "sst_to_fine_grained")
+    if fmt == "sst_trees":  # sentences (root labels) only: how SST is evaluated
+        return load_sst_trees(path, phrases=False, label_map=label_map or "sst_to_fine_grained", limit=limit)
     mapping = resolve_label_map(label_map)
     rows = _read_rows(path, fmt)
     texts: list[str] = []

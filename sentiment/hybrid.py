@@ -96,7 +96,9 @@ class Stacker:
     metrics: dict[str, Any] | None = None
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        logits = features @ self.coef.T + self.intercept
+        # Row by row: a batched matrix product may round differently from a single row's, and
+        # analyze_batch must equal analyze text by text, bit for bit.
+        logits = np.stack([self.coef @ row for row in features]) + self.intercept
         if self.multi_label:
             return 1.0 / (1.0 + np.exp(-logits))
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -417,3 +419,36 @@ def fit_stacker(
         "folds": CROSS_VALIDATION_FOLDS,
     }
     return Stacker(mode, LABELS_BY_MODE[mode], multi_label, coef, intercept, thresholds, metrics)
+
+
+def fit_from_config(
+    config_path: str | os.PathLike[str],
+    data_root: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+) -> Stacker:
+    """Fit and save the stacker for the mode of a neural training config, on that config's dev split.
+
+    The dev split is exactly the one the neural model was selected on (same sources, same seed), so
+    neither the neural model nor the stacker ever sees test data. Saved to
+    `out_dir` (default `<models_dir>/hybrid/<mode>`).
+    """
+    from .lexicon.analyzer import LexiconAnalyzer
+    from .neural.analyzer import NeuralAnalyzer
+    from .neural.experiment import load_data, read_config
+
+    config = read_config(config_path)
+    mode = Mode(config["mode"])
+    seed = int(config.get("train", {}).get("seed", 0))
+    _, dev = load_data(config, data_root, seed)
+    folder = find_models_dir(models_dir)
+    stacker = fit_stacker(
+        mode,
+        dev.texts,
+        dev.labels,
+        LexiconAnalyzer(),
+        NeuralAnalyzer(models_dir=folder),
+        data_description=f"dev split of {Path(config_path).name}: {dev.source}",
+    )
+    stacker.save(Path(out_dir) if out_dir is not None else folder / "hybrid" / mode.value)
+    return stacker

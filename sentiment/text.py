@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import partial
+from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -56,16 +58,26 @@ _TOKEN_RE = re.compile(
     rf"{_URL}|{_EMOTICON}|{_EMOJI}|{_WORD}|{_PUNCT_RUN}|[^\s]",
     re.VERBOSE | re.UNICODE,
 )
-# The same tokens for "plain" text, where no URL, emoticon or emoji can occur (see `_is_plain`):
-# with those alternatives gone the match is identical and about twice as fast.
-_PLAIN_TOKEN_RE = re.compile(rf"{_WORD}|{_PUNCT_RUN}|[^\s]")
-# Every emoticon alternative above needs one of these characters, or "xD"/"XD".
-_EMOTICON_CHARS = frozenset(":;=<^_")
+# Splitting with the token pattern as one capturing group yields, all in C, the white space before
+# each token and the token: [space, token, space, token, ..., space]; offsets are running sums.
+_TOKEN_SPLIT_RE = re.compile(f"({_TOKEN_RE.pattern})", re.VERBOSE | re.UNICODE)
+# The same for "plain" text (see `_is_plain`), where no URL, emoticon or emoji can occur: without
+# those alternatives, and with ASCII classes, the tokens are identical and found much faster. Plain
+# text is ASCII, so the non-ASCII characters of _WORD ("’") and _PUNCT_RUN ("…") are left out too
+# (a pattern of ASCII characters only is matched faster still; keep it in step with those two).
+_PLAIN_TOKEN_SPLIT_RE = re.compile(r"(\w+(?:['\-]\w+)*|[!?]+|\.{2,}|[^\s])", re.ASCII)
+# Every emoticon alternative needs one of these characters (or "xD"/"XD"); \x1c-\x1f are white
+# space to Unicode patterns but not to ASCII ones. (A regex finds a character class faster than
+# a set scan of the text.)
+_NOT_PLAIN_CHAR_RE = re.compile(r"[:;=<^_\x1c-\x1f]")
 _new_token = partial(tuple.__new__, Token)  # Token(text, start, end) built in C, without NamedTuple.__new__
+_token_text, _token_start, _token_end = itemgetter(0), itemgetter(1), itemgetter(2)
 
 # A sentence ends at . ! ? … (possibly repeated, possibly followed by closing quotes/brackets)
 # followed by white space, or at a line break.
 _SENTENCE_END_RE = re.compile(r"""(?:[.!?…]+['"”’)\]]*)(?=\s)|\n+""")
+_SENTENCE_MARK_RE = re.compile("[.!?…\n]")
+_FINAL_MARKS = ".!?…'\"”’)]"
 _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "etc.", "e.g.", "i.e.", "jr.", "sr.", "no."})
 
 
@@ -76,17 +88,37 @@ def normalize(text: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Tokens with spans into `text`: words, emoticons, emoji, punctuation runs, other symbols."""
-    # The hot path of every analyzer: the loops run in C (map/zip), not per token in Python.
-    matches = list((_PLAIN_TOKEN_RE if _is_plain(text) else _TOKEN_RE).finditer(text))
-    Match = re.Match
-    return list(map(_new_token, zip(map(Match.group, matches), map(Match.start, matches), map(Match.end, matches))))
+    # The hot path of every analyzer: no Python-level loop per token.
+    parts = (_PLAIN_TOKEN_SPLIT_RE if _is_plain(text) else _TOKEN_SPLIT_RE).split(text)
+    offsets = list(accumulate(map(len, parts)))
+    return list(map(_new_token, zip(parts[1::2], offsets[0::2], offsets[1::2])))
+
+
+def tokenize_lowered(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The tokens of `tokenize(text)` as three parallel lists: their lower-cased texts, starts, ends.
+
+    For scorers that only look words up (and read the original characters back through the
+    offsets when case matters): no `Token` is built and, for plain text, the text is lower-cased
+    in one call. Plain text is ASCII, where lower-casing keeps every length and every character's
+    class, so splitting the lower-cased text finds the same tokens at the same offsets.
+    """
+    if not _is_plain(text):
+        tokens = tokenize(text)
+        return (
+            list(map(str.lower, map(_token_text, tokens))),
+            list(map(_token_start, tokens)),
+            list(map(_token_end, tokens)),
+        )
+    parts = _PLAIN_TOKEN_SPLIT_RE.split(text.lower())
+    offsets = list(accumulate(map(len, parts)))
+    return parts[1::2], offsets[0:-1:2], offsets[1::2]  # the last offset ends the trailing space
 
 
 def _is_plain(text: str) -> bool:
     """ASCII text without the characters that URLs and emoticons need (emoji are not ASCII)."""
     return (
         text.isascii()
-        and _EMOTICON_CHARS.isdisjoint(text)
+        and _NOT_PLAIN_CHAR_RE.search(text) is None
         and "xD" not in text
         and "XD" not in text
         and "http" not in text
@@ -97,6 +129,11 @@ def _is_plain(text: str) -> bool:
 def split_sentences(text: str) -> list[Span]:
     """Sentences with spans into `text`; white space between sentences belongs to none."""
     spans: list[Span] = []
+    # Fast path (most texts are one sentence): no terminator or line break before the final run of
+    # terminators and closing marks means no sentence end but the text's own end.
+    if _SENTENCE_MARK_RE.search(text.rstrip().rstrip(_FINAL_MARKS)) is None:
+        _append_stripped(spans, text, 0, len(text))
+        return spans
     start = 0
     for match in _SENTENCE_END_RE.finditer(text):
         end = match.end()

@@ -59,6 +59,14 @@ def _freeze(instance: Any, **converted: Any) -> None:
         object.__setattr__(instance, name, value)
 
 
+# Result types are built per text on the hot path of every analyzer: their conversions are skipped
+# when a value already has the stored type (the common case), which gives the same result. The
+# types built per token or per text (TokenWeight, SentenceSentiment, Analysis) also write their
+# fields straight into the new instance's dict in a hand-written __init__: the generated frozen
+# __init__ calls object.__setattr__ once per field and costs twice as much.
+_TUPLE_OR_NONE = (tuple, type(None))
+
+
 @dataclass(frozen=True)
 class Polarity:
     """negative|neutral|positive with a signed score in [-1, 1]."""
@@ -133,7 +141,7 @@ class Intent:
         _freeze(self, confidence=float(self.confidence), scores=_frozen_mapping(self.scores))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TokenWeight:
     """A token that moved the result: `text[start:end] == token`, signed final weight."""
 
@@ -142,11 +150,15 @@ class TokenWeight:
     end: int
     weight: float
 
-    def __post_init__(self) -> None:
-        _freeze(self, weight=float(self.weight))
+    def __init__(self, token: str, start: int, end: int, weight: float) -> None:
+        values = self.__dict__  # each field set once (see the note above Polarity)
+        values["token"] = token
+        values["start"] = start
+        values["end"] = end
+        values["weight"] = weight if type(weight) is float else float(weight)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SentenceSentiment:
     """The polarity of one sentence, with its span in the analyzed text."""
 
@@ -155,8 +167,15 @@ class SentenceSentiment:
     end: int
     polarity: Polarity
 
+    def __init__(self, text: str, start: int, end: int, polarity: Polarity) -> None:
+        values = self.__dict__  # each field set once (see the note above Polarity)
+        values["text"] = text
+        values["start"] = start
+        values["end"] = end
+        values["polarity"] = polarity
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Analysis:
     """The one result type for every analyzer and mode; fields of modes not asked for are None."""
 
@@ -170,11 +189,28 @@ class Analysis:
     sentences: tuple[SentenceSentiment, ...] | None = None
     explanation: tuple[TokenWeight, ...] | None = None
 
-    def __post_init__(self) -> None:
-        for name in ("aspects", "sentences", "explanation"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, tuple(value))
+    def __init__(
+        self,
+        text: str,
+        analyzer: str,
+        polarity: Polarity | None = None,
+        fine_grained: FineGrained | None = None,
+        aspects: Iterable[AspectSentiment] | None = None,
+        emotion: Emotion | None = None,
+        intent: Intent | None = None,
+        sentences: Iterable[SentenceSentiment] | None = None,
+        explanation: Iterable[TokenWeight] | None = None,
+    ) -> None:
+        values = self.__dict__  # each field set once, sequences as tuples (see the note above Polarity)
+        values["text"] = text
+        values["analyzer"] = analyzer
+        values["polarity"] = polarity
+        values["fine_grained"] = fine_grained
+        values["aspects"] = aspects if type(aspects) in _TUPLE_OR_NONE else tuple(aspects)
+        values["emotion"] = emotion
+        values["intent"] = intent
+        values["sentences"] = sentences if type(sentences) in _TUPLE_OR_NONE else tuple(sentences)
+        values["explanation"] = explanation if type(explanation) in _TUPLE_OR_NONE else tuple(explanation)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible data (dicts, lists, str, float, int, None)."""
@@ -213,9 +249,21 @@ class Analysis:
         return cls.from_dict(json.loads(text))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _to_plain(value: Any) -> Any:
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in fields(value)}
+    """Dataclasses to dicts, mappings to dicts, sequences to lists; field names cached per type
+    (serialization is on the service's hot path)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and hasattr(value, "__dataclass_fields__"):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _to_plain(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
         return {str(key): _to_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -113,7 +113,9 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            self.errors.exception("unhandled error in request %s %s (request id %s)", scope["method"], scope["path"], request_id)
+            self.errors.exception(
+                "unhandled error in request %s %s (request id %s)", scope["method"], scope["path"], request_id
+            )
             state[ERROR_STATE_KEY] = "internal_error"
             if not response_started:
                 await _send_internal_error(send_with_id, request_id)

@@ -94,7 +94,8 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     if error.status_code == 400 and error.detail == _FASTAPI_BODY_PARSE_DETAIL:
         reason = type(error.__cause__).__name__ if error.__cause__ is not None else "unparseable"
         message = f"malformed JSON: the body could not be parsed ({reason})"
-        return error_response(request, 422, "invalid_request", f"body: {message}", errors=[{"field": "body", "message": message}])
+        problems = [{"field": "body", "message": message}]
+        return error_response(request, 422, "invalid_request", f"body: {message}", errors=problems)
     code = _CODES_BY_STATUS.get(error.status_code, "http_error")
     extra = {"limit": error.limit} if isinstance(error, RequestTooLarge) else {}
     return error_response(

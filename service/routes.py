@@ -63,7 +63,8 @@ def _check_limits(texts: Sequence[str], is_batch: bool, service: ServiceContext)
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
-                raise InvalidInputError(f"{field}: contains an unpaired surrogate, which is not valid Unicode") from None
+                message = f"{field}: contains an unpaired surrogate, which is not valid Unicode"
+                raise InvalidInputError(message) from None
 
 
 def _analyze_to_json(
@@ -75,7 +76,7 @@ def _analyze_to_json(
     sentences: bool,
     is_batch: bool,
 ) -> bytes:
-    """Analyze and serialize in one worker-thread hop (both are CPU work)."""
+    """Analyze and serialize: both are CPU work, done together (in a worker thread unless the request is small)."""
     results = pool.get(name).analyze_batch(texts, modes)
     if len(results) != len(texts):
         raise RuntimeError(f"analyzer {name!r} returned {len(results)} results for {len(texts)} texts")

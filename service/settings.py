@@ -30,6 +30,10 @@ DEFAULT_CONCURRENCY = 4
 DEFAULT_INLINE_MAX_CHARS = 1_000
 # Seconds in-flight requests get to finish after SIGTERM before the server closes them.
 DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 30.0
+# Idle keep-alive connections stay open this long: longer than the usual load-balancer idle
+# timeout (60 s), so the balancer closes idle connections first; if the server closed them first,
+# a request the balancer sends at that moment would fail (a 502). uvicorn's own default is 5 s.
+DEFAULT_KEEP_ALIVE_SECONDS = 75.0
 DEFAULT_PORT = 8000
 
 
@@ -61,6 +65,7 @@ class Settings:
     port: int = DEFAULT_PORT
     workers: int = 1
     graceful_shutdown_seconds: float = DEFAULT_GRACEFUL_SHUTDOWN_SECONDS
+    keep_alive_seconds: float = DEFAULT_KEEP_ALIVE_SECONDS
 
     def __post_init__(self) -> None:
         for name in ("max_texts", "max_text_chars", "max_body_bytes", "concurrency", "workers"):
@@ -70,8 +75,9 @@ class Settings:
             raise SettingsError(f"{env_name('port')} must be a TCP port (1-65535), got {self.port}")
         if self.inline_max_chars < 0:
             raise SettingsError(f"{env_name('inline_max_chars')} must not be negative")
-        if self.graceful_shutdown_seconds < 0:
-            raise SettingsError(f"{env_name('graceful_shutdown_seconds')} must not be negative")
+        for name in ("graceful_shutdown_seconds", "keep_alive_seconds"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{env_name(name)} must not be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -138,6 +138,16 @@ def test_peer_binning():
     ]
 
 
+def test_peer_edges_are_fitted_like_the_lexicons():
+    values = {"awful": -0.9, "bad": -0.5, "meh": 0.0, "good": 0.5, "great": 0.9}
+    peer = peers.ScorePeer("toy", values.__getitem__)
+    edges, train_accuracy = peers.fit_edges(peer, list(values), [1, 2, 3, 4, 5])
+    assert train_accuracy == 1.0
+    fitted = peer.with_edges(edges)
+    predicted = [a.fine_grained.stars for a in fitted.analyze_batch(list(values), "fine_grained")]
+    assert predicted == [1, 2, 3, 4, 5]
+
+
 def test_binary_polarity_scoring_uses_the_sign_and_renormalized_probabilities():
     def analysis(score, probabilities):
         label = "positive" if score > 0 else "negative" if score < 0 else "neutral"
@@ -272,6 +282,8 @@ def write_tiny_data(root: Path) -> None:
         folder = root / dataset
         folder.mkdir(parents=True)
         (folder / "test.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    # the peers' fine-grained edges are fitted on SST-5 train
+    (root / "sst5" / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in data["sst5"]))
 
 
 class NoEmotionAnalyzer(KeywordAnalyzer):
@@ -299,13 +311,15 @@ def test_analyzers():
         unregister(name)
 
 
-def test_quick_run_end_to_end(tmp_path, test_analyzers):
+def test_quick_run_end_to_end(tmp_path, test_analyzers, monkeypatch):
     from benchmarks import run
 
+    # an accuracy-run variant (as the neural analyzer's without explanations): here just a second build
+    monkeypatch.setitem(run.EVALUATION_OPTIONS, "keywords", ("second build", lambda: {}))
     data = tmp_path / "data"
     write_tiny_data(data)
     readme = tmp_path / "README.md"
-    readme.write_text(f"# Project\n{report.START_MARKER}\nold\n{report.END_MARKER}\nmore\n", encoding="utf-8")
+    readme.write_text(f"# Project\n{report.START_MARKER}\nSTALE NUMBERS\n{report.END_MARKER}\nmore\n", encoding="utf-8")
     out = tmp_path / "bench" / "results.json"
     run.main([
         "--quick", "--data-dir", str(data), "--out", str(out), "--plots-dir", str(tmp_path / "plots"),
@@ -316,6 +330,7 @@ def test_quick_run_end_to_end(tmp_path, test_analyzers):
     assert results["quick"] is True and results["machine"]["cores"] >= 1
     assert set(results["analyzers"]) == {"keywords", "no_emotion", "unbuilt", "vader", "textblob"}
     assert results["analyzers"]["unbuilt"]["status"] == "skipped"
+    assert results["analyzers"]["vader"]["fine_grained_edges_fitted_on"] == "sst5/train.jsonl (5 rows)"
     assert "models/unbuilt not found" in results["tasks"]["sst2"]["skipped"]["unbuilt"]
     assert results["tasks"]["goemotions"]["skipped"]["no_emotion"].startswith("failed: ResourceError")
     assert results["tasks"]["sst2"]["results"]["no_emotion"]["accuracy"] == 1.0
@@ -340,11 +355,15 @@ def test_quick_run_end_to_end(tmp_path, test_analyzers):
     speeds = {(r["analyzer"], r["mode"], r["kind"]) for r in results["throughput"]["results"]}
     assert ("keywords", "polarity", "short") in speeds and ("textblob", "polarity", "long") in speeds
     assert not any(analyzer == "unbuilt" for analyzer, _, _ in speeds)
+    assert results["analyzers"]["keywords"]["accuracy_variant_agrees_with_default"] is True
+    assert {r["variant"] for r in results["throughput"]["results"] if r["analyzer"] == "keywords"} == {
+        "default", "second build"
+    }
     assert all(r["docs_per_s"] > 0 and r["ratio_to_vader"] > 0 for r in results["throughput"]["results"])
 
     section = readme.read_text(encoding="utf-8")
     assert section.startswith("# Project\n") and section.endswith(f"{report.END_MARKER}\nmore\n")
-    assert "| sst2 | polarity | accuracy |" in section and "old" not in section
+    assert "| sst2 | polarity | accuracy |" in section and "STALE" not in section
     assert (out.parent / "results.md").is_file()
     assert (tmp_path / "plots" / "sst2.png").is_file() and (tmp_path / "plots" / "throughput.png").is_file()
 

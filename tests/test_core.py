@@ -154,3 +154,22 @@ def test_resources_are_found_and_missing_files_named(tmp_path, monkeypatch) -> N
     monkeypatch.setenv("SENTIMENT_LEXICONS_DIR", str(tmp_path / "missing"))
     with pytest.raises(ResourceError, match="SENTIMENT_LEXICONS_DIR"):
         lexicons_dir()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't like it :( but the CAMERA is GREAT!!! 😍😍 <3",
+        "Café TRÈS-bon... really?! İstanbul",
+        "plain ascii text, with punctuation; and (brackets) 10:30 http://x.io/a",
+        "well-made 👍🏽 xD :-) can’t\nnext line",
+        "",
+    ],
+)
+def test_fast_lowered_tokenizer_matches_tokenize(text: str) -> None:
+    from sentiment.text import tokenize_lowered
+
+    words, starts, ends = tokenize_lowered(text)
+    tokens = tokenize(text)
+    assert words == [t.text.lower() for t in tokens]
+    assert starts == [t.start for t in tokens] and ends == [t.end for t in tokens]

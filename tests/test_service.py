@@ -7,6 +7,7 @@ gives the same JSON over HTTP as from the library.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import os
@@ -204,6 +205,37 @@ def test_non_preloaded_analyzer_loads_on_first_use(client):
     assert client.get("/ready").json()["loaded"] == [FAKE]
     assert client.post("/analyze", json={"text": "good", "analyzer": POLARITY_ONLY}).status_code == 200
     assert client.get("/ready").json()["loaded"] == sorted([FAKE, POLARITY_ONLY])
+
+
+class LoopProbe(PolarityOnly):
+    """Records, per call, whether it ran on the event loop's thread."""
+
+    name = "svc-loop-probe"
+    on_loop: list[bool] = []
+
+    def _analyze_batch(self, texts, modes):
+        try:
+            asyncio.get_running_loop()
+            LoopProbe.on_loop.append(True)
+        except RuntimeError:
+            LoopProbe.on_loop.append(False)
+        return super()._analyze_batch(texts, modes)
+
+
+@pytest.mark.parametrize(
+    "inline_max_chars, text, on_loop",
+    [(0, "good", False), (10, "good", True), (10, "good and long", False)],
+)
+def test_only_small_requests_run_on_the_event_loop(analyzers, inline_max_chars, text, on_loop):
+    register(LoopProbe.name, LoopProbe, modes=LoopProbe.modes)
+    LoopProbe.on_loop = []
+    try:
+        settings = _settings(preload=(LoopProbe.name,), inline_max_chars=inline_max_chars)
+        with TestClient(create_app(settings)) as client:
+            assert client.post("/analyze", json={"text": text, "analyzer": LoopProbe.name}).status_code == 200
+        assert LoopProbe.on_loop == [on_loop]
+    finally:
+        unregister(LoopProbe.name)
 
 
 # --- POST /analyze: errors ---------------------------------------------------------------------
@@ -698,6 +730,7 @@ def test_serve_command_runs_uvicorn_with_the_settings(monkeypatch):
     assert target == "sentiment.service.app:create_app" and options["factory"] is True
     assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 9123, 2)
     assert options["timeout_graceful_shutdown"] == 7.0 and options["access_log"] is False
+    assert options["timeout_keep_alive"] == 75.0
     assert os.environ["SENTIMENT_PRELOAD"] == "fake,lexicon"
     assert os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])  # workers share their metrics there
     shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"])

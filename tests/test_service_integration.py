@@ -72,6 +72,7 @@ class Server:
             "SENTIMENT_API_KEYS": API_KEY,
             "SENTIMENT_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
             "SENTIMENT_GRACEFUL_SHUTDOWN_SECONDS": "20",
+            "SENTIMENT_INLINE_MAX_CHARS": "0",  # the sleepy request must hold a worker thread, not the loop
         }
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.log = self.log_path.open("wb")
@@ -186,6 +187,9 @@ def test_sigterm_lets_the_request_in_flight_finish(server):
     while not server.in_flight_marker.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.in_flight_marker.exists(), "the slow request never started"
+    probe_started = time.monotonic()
+    assert httpx.get(server.url + "/health", timeout=5).status_code == 200  # the loop is free meanwhile
+    assert time.monotonic() - probe_started < IN_FLIGHT_SECONDS / 2
 
     started = time.monotonic()
     server.process.send_signal(signal.SIGTERM)

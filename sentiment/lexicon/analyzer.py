@@ -22,6 +22,9 @@ from .intent import IntentScorer
 from .polarity import PolarityScorer
 
 PathLike = str | os.PathLike[str]
+_POLARITY_ONLY = (Mode.POLARITY,)
+# The modes whose scorers read `Token`s (polarity and fine-grained tokenize on their own).
+_TOKEN_MODES = frozenset({Mode.EMOTION, Mode.INTENT, Mode.ASPECT})
 
 
 class LexiconAnalyzer(BaseAnalyzer):
@@ -53,23 +56,34 @@ class LexiconAnalyzer(BaseAnalyzer):
         self._aspect = AspectScorer.load(folder, self._polarity)
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
+        if modes == _POLARITY_ONLY:
+            return self._polarity_batch(texts)
         return [self._analyze_one(text, modes) for text in texts]
 
+    def _polarity_batch(self, texts: list[str]) -> list[Analysis]:
+        """The common call, polarity alone: no per-text mode dispatch."""
+        name = self.name
+        return [
+            Analysis(text, name, polarity=polarity, sentences=sentences, explanation=explanation)
+            for text, (polarity, sentences, explanation) in zip(texts, map(self._polarity.score_text, texts))
+        ]
+
     def _analyze_one(self, text: str, modes: tuple[Mode, ...]) -> Analysis:
-        tokens = tokenize(text)
         fields: dict[str, object] = {}
         if Mode.POLARITY in modes or Mode.FINE_GRAINED in modes:
-            scored = self._polarity.score(text, tokens)
+            scored = self._polarity.score_text(text)  # tokenizes on its own, faster than from tokens
             if Mode.POLARITY in modes:
                 fields.update(
                     polarity=scored.polarity, sentences=scored.sentences, explanation=scored.explanation
                 )
             if Mode.FINE_GRAINED in modes:
                 fields["fine_grained"] = self._fine_grained.score(scored.polarity)
-        if Mode.EMOTION in modes:
-            fields["emotion"] = self._emotion.score(text, tokens)
-        if Mode.INTENT in modes:
-            fields["intent"] = self._intent.score(text, tokens)
-        if Mode.ASPECT in modes:
-            fields["aspects"] = self._aspect.score(text, tokens)
+        if not _TOKEN_MODES.isdisjoint(modes):
+            tokens = tokenize(text)
+            if Mode.EMOTION in modes:
+                fields["emotion"] = self._emotion.score(text, tokens)
+            if Mode.INTENT in modes:
+                fields["intent"] = self._intent.score(text, tokens)
+            if Mode.ASPECT in modes:
+                fields["aspects"] = self._aspect.score(text, tokens)
         return Analysis(text=text, analyzer=self.name, **fields)

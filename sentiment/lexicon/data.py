@@ -74,7 +74,8 @@ def _frozen(values: Mapping[str, float]) -> Mapping[str, float]:
 class Lexicon:
     """Valence (VADER's -4..+4 scale, lowercased keys) and the modifier words the rules use.
 
-    `valence` holds single words, multi-word idioms ("waste of time"), emoticons and emoji.
+    `valence` holds single words, multi-word idioms ("waste of time"), emoticons and emoji; a phrase
+    with valence 0 is a shield ("special effects": neither word counts).
     `intensifiers` maps a word or phrase to its increment: positive for intensifiers ("very"),
     negative for diminishers ("slightly").
     """
@@ -231,6 +232,8 @@ def load_lexicon(
 
     intensifiers: dict[str, float] = {}
     roles: dict[str, set[str]] = {role: set() for role in MODIFIER_ROLES}
+    # A word with a modifier role is scored by that role even if it also has a valence ("pretty"
+    # intensifies "pretty bad" but keeps its own valence in "a pretty face"; see polarity.py).
     for phrase, role, increment in _read_modifiers(lexicons_dir / MODIFIERS_FILE):
         roles[role].add(phrase)
         if role in _ROLES_WITH_INCREMENT:

@@ -129,7 +129,10 @@ def read_goemotions(path: Path) -> list[tuple[frozenset[str], frozenset[str]]]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                raise ResourceError(f"{path}:{number}: not a JSON line: {error}") from None
             try:
                 labels = frozenset(_EKMAN_OF[label] for label in record["labels"])
             except KeyError as error:

@@ -6,7 +6,8 @@ scores). Probabilities fall off with the distance from the score to each bin, so
 score is always the most probable and the expected stars rise with the score.
 
 Reproduce the shipped edges (from the repository root):
-    python -m sentiment.lexicon.fine_grained --data ../shared/data/sst5/train.jsonl
+    sentiment lexicon fine-grained --data ../shared/data/sst5/train.jsonl
+or, without the CLI, `python -m sentiment.lexicon.fine_grained --data ../shared/data/sst5/train.jsonl`.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from .data import load_lexicon
 from .polarity import PolarityScorer
 
 BINS_FILE = "fine_grained_bins.json"
-FIT_COMMAND = "python -m sentiment.lexicon.fine_grained --data ../shared/data/sst5/train.jsonl"
+FIT_COMMAND = "sentiment lexicon fine-grained --data ../shared/data/sst5/train.jsonl"
 FIT_METRIC = "accuracy"
 # How fast a bin's probability falls with the distance (in polarity-score units) from the score to
 # the bin: 0.1 makes a bin one typical bin-width (~0.2) away about e^-2 ~ 7x less likely.
 BIN_SOFTNESS = 0.1
 _CLASS_COUNT = len(FINE_GRAINED_LABELS)
 _NEUTRAL_CLASS = FINE_GRAINED_LABELS.index("neutral")
+_BEYOND_SCORES = 1.5  # an edge no polarity score reaches (scores lie in [-1, 1])
 # The polarity score of a text without sentiment words; the neutral bin must hold it.
 NEUTRAL_SCORE = 0.0
 
@@ -64,7 +66,8 @@ class FineGrainedScorer:
 
     def score(self, polarity: Polarity) -> FineGrained:
         value = polarity.score
-        label = FINE_GRAINED_LABELS[bisect.bisect_right(self.edges, value)]
+        # A score on an edge belongs to the lower bin, which is also the first most probable one.
+        label = FINE_GRAINED_LABELS[bisect.bisect_left(self.edges, value)]
         probabilities = self.probabilities(value)
         expected_stars = sum(stars * p for stars, p in enumerate(probabilities, start=1))
         return FineGrained(
@@ -135,11 +138,12 @@ def best_edges(scores: Sequence[float], classes: Sequence[int]) -> tuple[list[fl
 
 
 def _edge_at(distinct: Sequence[float], boundary: int) -> float:
-    """An edge between distinct[boundary - 1] and distinct[boundary]."""
+    """An edge between distinct[boundary - 1] and distinct[boundary]; beyond the score range
+    [-1, 1] when a bin at either end is empty."""
     if boundary <= 0:
-        return -1.0
+        return -_BEYOND_SCORES
     if boundary >= len(distinct):
-        return 1.0
+        return _BEYOND_SCORES
     return round((distinct[boundary - 1] + distinct[boundary]) / 2, 6)
 
 

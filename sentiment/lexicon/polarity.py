@@ -1,17 +1,24 @@
 """Polarity from the valence lexicon plus the rules in rules.py, sentence by sentence.
 
-Each token is looked up once (multi-word entries first, longest match); each sentiment word is then
-adjusted by the intensifiers, negators and caps before it and weighted by the contrast structure of
-its sentence. A sentence's sum (plus "!"/"?" emphasis) is normalized into [-1, 1]; a text's score
-aggregates its sentence scores (see `rules.aggregate`), so long texts do not saturate.
+Each token is looked up once (multi-word entries first, longest match). The tokens that have a role
+(sentiment, intensifier, negator, contrast, clause punctuation...) become "items"; every sentiment
+item is adjusted by the intensifiers, negators and caps before it, then weighted by the contrast
+structure of its sentence. A sentence's sum (plus "!"/"?" emphasis) is normalized into [-1, 1]; a
+text's score aggregates its sentence scores (`rules.aggregate`), so long texts do not saturate.
+
+Speed (benchmarks/lexicon_benchmark.py measures it against VADER): `score_text` tokenizes into
+lower-cased words and offsets without building `Token`s (`text.tokenize_lowered`); words are looked
+up through `map` and only those found are visited in Python; a sentence in which no word modifies
+another skips the rules (`_unmodified`); the per-text results are built once, without copies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from functools import partial
+from operator import itemgetter
+from typing import NamedTuple, Sequence
 
-from ..text import Span, Token, split_sentences
+from ..text import Token, split_sentences, tokenize_lowered
 from ..types import POLARITY_LABELS, Polarity, SentenceSentiment, TokenWeight
 from . import rules
 from .data import Lexicon, strip_emoji_decorations
@@ -20,34 +27,51 @@ from .rules import (
     KIND_CONCESSION,
     KIND_CONTRAST,
     KIND_EXCESS,
-    KIND_INSIDE,
     KIND_INTENSIFIER,
     KIND_NEGATOR,
     KIND_OTHER,
     KIND_VALENCE,
+    INTENSIFIER_WINDOW,
+    NEGATION_CANCELLERS,
+    NEGATION_WINDOW,
 )
 
 # Emoji and other pictographs start at U+2300 (see text._EMOJI_BASE); only such tokens may carry
 # decorations (skin tones, presentation selectors) that must be stripped before lookup.
 _FIRST_PICTOGRAPH = "\u2300"
-
 _SENTIMENT_OR_MODIFIER = (KIND_VALENCE, KIND_INTENSIFIER, KIND_EXCESS)
+_CLAUSE_LIMITS = (KIND_BOUNDARY, KIND_CONTRAST, KIND_CONCESSION)
+# Kinds that change other words' weights; a sentence without them is scored by `_unmodified`.
+_MODIFIER_KINDS = frozenset({KIND_INTENSIFIER, KIND_NEGATOR, KIND_CONTRAST, KIND_CONCESSION, KIND_EXCESS})
+_LOOKBACK = max(INTENSIFIER_WINDOW, NEGATION_WINDOW)  # tokens before a sentiment word that can modify it
+_token_text, _token_start, _token_end = itemgetter(0), itemgetter(1), itemgetter(2)
+_item_kind = itemgetter(2)
+# Scores are reported to 4 decimals (more is noise for a lexicon method); equal scores then share
+# one immutable Polarity, built once: about half of short texts hit this cache.
+SCORE_DECIMALS = 4
+_POLARITY_CACHE_LIMIT = 8192  # entries; the cache is emptied when full, so memory stays flat
 
 # Phrases that start with one word: length (longest first) -> {words: (kind, value)}.
 _Phrases = dict[int, dict[tuple[str, ...], tuple[int, float]]]
-_Entry = tuple[int, float, _Phrases | None, frozenset[str] | None]
-
+# What a word is: (kind, value, phrases starting with it or None, their second words or None).
+_Entry = tuple[int, float, "_Phrases | None", "frozenset[str] | None"]
+# An item: a token (or a multi-token phrase) with a role: [first token, end token, kind, value];
+# a list because resolving dual roles ("pretty", "too") rewrites it in place.
+_Item = list
 # (first token index, end token index, weight) of one contributing word or phrase.
 _Contribution = tuple[int, int, float]
 
 
-@dataclass(frozen=True)
-class PolarityResult:
-    """A text's polarity, its per-sentence breakdown and the tokens that drove it."""
+class PolarityResult(NamedTuple):
+    """A text's polarity, its per-sentence breakdown and the tokens that drove it (immutable; a
+    named tuple because one is built per text)."""
 
     polarity: Polarity
     sentences: tuple[SentenceSentiment, ...]
     explanation: tuple[TokenWeight, ...]
+
+
+_new_result = partial(tuple.__new__, PolarityResult)  # PolarityResult((...)) built in C, one per text
 
 
 class PolarityScorer:
@@ -84,9 +108,6 @@ class PolarityScorer:
         self._intensifier_valence = {
             word: lexicon.valence[word] for word in lexicon.intensifiers if lexicon.valence.get(word)
         }
-        # One lookup per token: word -> (kind, value, phrases starting with it, their second words),
-        # where phrases maps a length (longest first) to {words: (kind, value)}; the second words
-        # reject most non-matches without building a tuple.
         index: dict[str, _Entry] = {word: (kind, value, None, None) for word, (kind, value) in entries.items()}
         for first, options in phrases.items():
             kind, value, _, _ = index.get(first, (KIND_OTHER, 0.0, None, None))
@@ -95,147 +116,198 @@ class PolarityScorer:
                 by_length.setdefault(len(words), {})[words] = (option_kind, option_value)
             index[first] = (kind, value, by_length, frozenset(words[1] for words, _, _ in options))
         self._index = index
+        self._polarities: dict[float, Polarity] = {}
+        self._neutral = self._polarity(0.0)  # the polarity of a sentence without sentiment
 
     # ------------------------------------------------------------------ public API
 
-    def score(self, text: str, tokens: list[Token]) -> PolarityResult:
+    def score(self, text: str, tokens: Sequence[Token]) -> PolarityResult:
         """The polarity of `text` (tokenized as `tokens`, spans into `text`)."""
-        caps_allowed = not text.isupper()
-        spans = split_sentences(text)
-        if len(spans) == 1:  # the common case: every token is in the one sentence
-            span = spans[0]
-            polarity, weights = self._sentence(text, span, tokens, caps_allowed)
-            return PolarityResult(polarity, (SentenceSentiment(*span, polarity),), tuple(weights))
-        sentences: list[SentenceSentiment] = []
-        explanation: list[TokenWeight] = []
-        scores: list[float] = []
-        position, token_count = 0, len(tokens)
-        for span in spans:
-            first = position
-            while position < token_count and tokens[position][1] < span.end:
-                position += 1
-            polarity, weights = self._sentence(text, span, tokens[first:position], caps_allowed)
-            scores.append(polarity.score)
-            sentences.append(SentenceSentiment(*span, polarity))
-            explanation.extend(weights)
-        return PolarityResult(_polarity(rules.aggregate(scores)), tuple(sentences), tuple(explanation))
+        words = list(map(str.lower, map(_token_text, tokens)))
+        return self._score(text, words, list(map(_token_start, tokens)), list(map(_token_end, tokens)))
+
+    def score_text(self, text: str) -> PolarityResult:
+        """`score(text, tokenize(text))`, faster: the scorer tokenizes without building tokens."""
+        return self._score(text, *tokenize_lowered(text))
 
     def clause_weights(self, text: str, tokens: Sequence[Token]) -> list[TokenWeight]:
         """Rule-adjusted weights (VADER scale) of the sentiment-bearing tokens in `tokens`, a clause
         of `text`: negation, intensifiers, caps and contrast applied within the clause."""
-        contributions, _ = self._weigh(tokens, not text.isupper())
-        return _token_weights(text, tokens, contributions)
+        words = list(map(str.lower, map(_token_text, tokens)))
+        starts, ends = list(map(_token_start, tokens)), list(map(_token_end, tokens))
+        contributions, _ = self._weigh(text, words, starts, ends, not text.isupper(), not text.isascii())
+        return list(_token_weights(text, starts, ends, contributions))
 
     # ------------------------------------------------------------------ internals
 
-    def _sentence(
-        self, text: str, span: Span, tokens: Sequence[Token], caps_allowed: bool
-    ) -> tuple[Polarity, list[TokenWeight]]:
-        contributions, total = self._weigh(tokens, caps_allowed)
-        sentence = span.text
-        total = rules.punctuation_emphasis(total, sentence.count("!"), "?" in sentence)
-        return _polarity(rules.normalize(total)), _token_weights(text, tokens, contributions)
+    def _score(self, text: str, words: list[str], starts: list[int], ends: list[int]) -> PolarityResult:
+        """The polarity of `text` from its tokens as parallel lists (lower-cased words, offsets)."""
+        caps_allowed = not text.isupper()
+        spans = split_sentences(text)
+        if len(spans) == 1:  # the common case: every token is in the one sentence
+            span = spans[0]
+            polarity, weights = self._sentence(text, span.text, words, starts, ends, caps_allowed)
+            return _new_result((polarity, (SentenceSentiment(*span, polarity),), weights))
+        sentences: list[SentenceSentiment] = []
+        explanation: list[TokenWeight] = []
+        scores: list[float] = []
+        position, token_count = 0, len(words)
+        for span in spans:
+            first = position
+            while position < token_count and starts[position] < span.end:
+                position += 1
+            polarity, weights = self._sentence(
+                text, span.text, words[first:position], starts[first:position], ends[first:position], caps_allowed
+            )
+            scores.append(polarity.score)
+            sentences.append(SentenceSentiment(*span, polarity))
+            explanation.extend(weights)
+        return _new_result((self._polarity(rules.aggregate(scores)), tuple(sentences), tuple(explanation)))
 
-    def _classify(self, words: list[str]) -> tuple[list[int], list[float], list[int]]:
-        """Kind and value per token, and where each entry ends (multi-word entries span tokens)."""
-        count = len(words)
+    def _sentence(
+        self, text: str, sentence: str, words: list[str], starts: list[int], ends: list[int], caps_allowed: bool
+    ) -> tuple[Polarity, tuple[TokenWeight, ...]]:
+        contributions, total = self._weigh(text, words, starts, ends, caps_allowed, not sentence.isascii())
+        if not contributions:  # no sentiment: "!" and "?" have nothing to emphasize
+            return self._neutral, ()
+        total = rules.punctuation_emphasis(total, sentence.count("!"), "?" in sentence)
+        return self._polarity(rules.normalize(total)), _token_weights(text, starts, ends, contributions)
+
+    def _polarity(self, score: float) -> Polarity:
+        score = round(max(-1.0, min(1.0, score)), SCORE_DECIMALS) or 0.0  # -0.0 reads as 0.0
+        polarity = self._polarities.get(score)
+        if polarity is None:
+            if len(self._polarities) >= _POLARITY_CACHE_LIMIT:
+                self._polarities.clear()
+            probabilities = dict(zip(POLARITY_LABELS, rules.probabilities(score)))
+            polarity = self._polarities[score] = Polarity(rules.label_for(score), score, probabilities)
+        return polarity
+
+    def _items(self, words: list[str], may_have_emoji: bool) -> list[_Item]:
+        """The tokens with a role, in order, as [first, end, kind, value]; phrases span tokens.
+
+        Emoji with a skin tone or presentation selector ("👍🏽", "❤️") are looked up without it.
+        """
         lookup = self._index.get
-        found = [lookup(word) for word in words]
-        kinds = [KIND_OTHER] * count
-        values = [0.0] * count
-        ends = list(range(1, count + 1))
+        count = len(words)
+        items: list[_Item] = []
         resume = 0
-        for i, entry in enumerate(found):
-            if entry is None:
-                word = words[i]
-                if word[0] < _FIRST_PICTOGRAPH or i < resume:
-                    continue
-                entry = lookup(strip_emoji_decorations(word))
-                if entry is None:
-                    continue
-            elif i < resume:
+        for i, entry in enumerate(map(lookup, words)):
+            if entry is None and may_have_emoji and words[i][0] >= _FIRST_PICTOGRAPH:
+                entry = lookup(strip_emoji_decorations(words[i]))
+            if entry is None or i < resume:
                 continue
             kind, value, phrases, second_words = entry
-            if phrases is not None and i + 1 < count and words[i + 1] in second_words:
+            end = i + 1
+            if phrases is not None and end < count and words[end] in second_words:
                 match = _match_phrase(words, i, phrases)
                 if match is not None:
                     end, (kind, value) = match
-                    ends[i] = resume = end
-                    for inner in range(i + 1, end):
-                        kinds[inner] = KIND_INSIDE
-            kinds[i], values[i] = kind, value
-        return kinds, values, ends
+                    resume = end
+            if kind != KIND_OTHER:  # a phrase's first word that started no phrase, or a shield
+                items.append([i, end, kind, value])
+        return items
 
-    def _weigh(self, tokens: Sequence[Token], caps_allowed: bool) -> tuple[list[_Contribution], float]:
-        """The contributions of one sentence (or clause) and their sum."""
-        words = [token[0].lower() for token in tokens]
-        kinds, values, ends = self._classify(words)
+    def _weigh(
+        self,
+        text: str,
+        words: list[str],
+        starts: list[int],
+        ends: list[int],
+        caps_allowed: bool,
+        may_have_emoji: bool,
+    ) -> tuple[list[_Contribution], float]:
+        """The contributions of one sentence (or clause) of `text` and their sum; token i is
+        `words[i]` lower-cased, `text[starts[i]:ends[i]]` as written."""
+        items = self._items(words, may_have_emoji)
+        kinds = list(map(_item_kind, items))
         if KIND_INTENSIFIER in kinds or KIND_EXCESS in kinds:
-            self._resolve_dual_roles(words, kinds, values, ends)
+            items = self._resolve_dual_roles(words, items)
+            kinds = list(map(_item_kind, items))
         has_negator = KIND_NEGATOR in kinds
         if KIND_VALENCE not in kinds and not has_negator:
             return [], 0.0
-        contrast = rules.clause_weights_for_contrast(kinds)
+        if _MODIFIER_KINDS.isdisjoint(kinds):  # the common case: no word modifies another
+            return self._unmodified(text, items, starts, ends, caps_allowed)
+        has_contrast = KIND_CONTRAST in kinds or KIND_CONCESSION in kinds
+        contrast = rules.contrast_weights(kinds) if has_contrast else None
+        intensifier_window, negation_window = INTENSIFIER_WINDOW, NEGATION_WINDOW
         contributions: list[_Contribution] = []
         used_negators: set[int] = set()
-        lookback = max(rules.INTENSIFIER_WINDOW, rules.NEGATION_WINDOW)
-        for i in [i for i, kind in enumerate(kinds) if kind == KIND_VALENCE]:
-            valence = values[i]
-            if caps_allowed and rules.is_caps_emphasis(tokens[i][0]):
+        for k, (i, end, kind, valence) in enumerate(items):
+            if kind != KIND_VALENCE:
+                continue
+            if caps_allowed and rules.is_caps_emphasis(text[starts[i] : ends[i]]):
                 valence = rules.caps_emphasis(valence)
-            negators: list[int] = []
-            distance = 0
-            j = i - 1
-            while j >= 0 and distance < lookback:
-                before = kinds[j]
-                if before == KIND_INSIDE:
-                    j -= 1
-                    continue
-                if before == KIND_BOUNDARY or before == KIND_CONTRAST or before == KIND_CONCESSION:
+            negators = []
+            inside = 0  # tokens inside multi-token items passed so far: they do not count as distance
+            for m in range(k - 1, -1, -1):
+                first, stop, before, value = items[m]
+                distance = i - stop + 1 - inside
+                if distance > _LOOKBACK or before in _CLAUSE_LIMITS:
                     break
-                distance += 1
-                if distance <= rules.INTENSIFIER_WINDOW and (
+                if distance <= intensifier_window and (
                     before == KIND_INTENSIFIER or (before == KIND_EXCESS and valence < 0)
                 ):
-                    increment = values[j] if before == KIND_INTENSIFIER else rules.EXCESS_INCREMENT
-                    capitalized = caps_allowed and rules.is_caps_emphasis(tokens[j][0])
+                    increment = value if before == KIND_INTENSIFIER else rules.EXCESS_INCREMENT
+                    capitalized = caps_allowed and rules.is_caps_emphasis(text[starts[first] : ends[first]])
                     valence += rules.intensifier_increment(increment, distance, valence, capitalized)
-                elif (
-                    before == KIND_NEGATOR
-                    and distance <= rules.NEGATION_WINDOW
-                    and words[ends[j]] not in rules.NEGATION_CANCELLERS
-                ):
-                    negators.append(j)
-                j -= 1
+                elif before == KIND_NEGATOR and distance <= negation_window and words[stop] not in NEGATION_CANCELLERS:
+                    negators.append(m)
+                inside += stop - first - 1
             if negators:
                 used_negators.update(negators)
                 if len(negators) % 2:  # "not without merit": two negations affirm
                     valence = rules.negate(valence)
-            contributions.append((i, ends[i], valence))
+            if contrast is not None:
+                valence *= contrast[k]
+            contributions.append((i, end, valence))
         if has_negator:
-            contributions.extend(_unattached_negations(kinds, ends, words, used_negators))
-            contributions.sort()
-        if contrast is not None:
-            contributions = [(i, end, valence * contrast[i]) for i, end, valence in contributions]
-        return contributions, sum(valence for _, _, valence in contributions)
+            unattached = _unattached_negations(items, words, used_negators, contrast)
+            if unattached:
+                contributions = sorted(contributions + unattached)
+        total = 0.0
+        for _, _, weight in contributions:
+            total += weight
+        return contributions, total
 
-    def _resolve_dual_roles(
-        self, words: list[str], kinds: list[int], values: list[float], ends: list[int]
-    ) -> None:
+    @staticmethod
+    def _unmodified(
+        text: str, items: list[_Item], starts: list[int], ends: list[int], caps_allowed: bool
+    ) -> tuple[list[_Contribution], float]:
+        """`_weigh` for a sentence whose items are sentiment words and clause punctuation only: each
+        sentiment word counts as it is, caps emphasis aside."""
+        contributions: list[_Contribution] = []
+        total = 0.0
+        for i, end, kind, valence in items:
+            if kind != KIND_VALENCE:
+                continue
+            if caps_allowed and rules.is_caps_emphasis(text[starts[i] : ends[i]]):
+                valence = rules.caps_emphasis(valence)
+            contributions.append((i, end, valence))
+            total += valence
+        return contributions, total
+
+    def _resolve_dual_roles(self, words: list[str], items: list[_Item]) -> list[_Item]:
         """Intensifiers with a valence of their own ("pretty") keep it when no sentiment word follows;
-        "too" before a word it complains about becomes one sentiment entry ("too long")."""
-        count = len(kinds)
-        for i, kind in enumerate(kinds):
-            if kind == KIND_INTENSIFIER and words[i] in self._intensifier_valence:
-                following = ends[i]
-                if following >= count or kinds[following] not in _SENTIMENT_OR_MODIFIER:
-                    kinds[i], values[i] = KIND_VALENCE, self._intensifier_valence[words[i]]
-            elif kind == KIND_EXCESS:
-                following = ends[i]
-                if following < count and _is_excessive(kinds[following], values[following], words[following]):
-                    kinds[i], values[i], ends[i] = KIND_VALENCE, rules.EXCESS_VALENCE, ends[following]
-                    for inner in range(following, ends[following]):
-                        kinds[inner] = KIND_INSIDE
+        "too" before a word it complains about becomes one sentiment item ("too long")."""
+        at = {item[0]: item for item in items}
+        absorbed: set[int] = set()
+        for item in items:
+            first, end, kind, _ = item
+            if first in absorbed:
+                continue
+            following = at.get(end)
+            if kind == KIND_INTENSIFIER and words[first] in self._intensifier_valence:
+                if following is None or following[2] not in _SENTIMENT_OR_MODIFIER:
+                    item[2], item[3] = KIND_VALENCE, self._intensifier_valence[words[first]]
+            elif kind == KIND_EXCESS and end < len(words):
+                if following is None and words[end].isalpha():
+                    item[1:] = [end + 1, KIND_VALENCE, rules.EXCESS_VALENCE]
+                elif following is not None and following[2] == KIND_VALENCE and following[3] > 0:
+                    item[1:] = [following[1], KIND_VALENCE, rules.EXCESS_VALENCE]
+                    absorbed.add(end)
+        return [item for item in items if item[0] not in absorbed] if absorbed else items
 
 
 def _match_phrase(words: list[str], start: int, phrases: _Phrases) -> tuple[int, tuple[int, float]] | None:
@@ -249,41 +321,32 @@ def _match_phrase(words: list[str], start: int, phrases: _Phrases) -> tuple[int,
     return None
 
 
-def _is_excessive(kind: int, value: float, word: str) -> bool:
-    """What "too" complains about: a word without sentiment ("too long") or a positive one
-    ("too sweet", "too eager to please"); before a negative word "too" only intensifies."""
-    return (kind == KIND_OTHER and word.isalpha()) or (kind == KIND_VALENCE and value > 0)
-
-
 def _unattached_negations(
-    kinds: list[int], ends: list[int], words: list[str], used: set[int]
+    items: list[_Item], words: list[str], used: set[int], contrast: list[float] | None
 ) -> list[_Contribution]:
     """Negators that negated no sentiment word: "it doesn't work" complains; a pair such as
     "never lacks" affirms."""
     found: list[_Contribution] = []
-    count = len(kinds)
-    i = 0
-    while i < count:
-        if kinds[i] == KIND_NEGATOR and i not in used:
-            following = ends[i]
-            if following < count and kinds[following] == KIND_NEGATOR and following not in used:
-                found.append((i, ends[following], -rules.UNATTACHED_NEGATOR_VALENCE))
-                i = ends[following]
-                continue
-            if rules.negator_stands_alone(i, following, words):
-                found.append((i, following, rules.UNATTACHED_NEGATOR_VALENCE))
-        i += 1
+    skip = -1
+    for k, (first, end, kind, _) in enumerate(items):
+        if kind != KIND_NEGATOR or k in used or k <= skip:
+            continue
+        weight = 1.0 if contrast is None else contrast[k]
+        following = items[k + 1] if k + 1 < len(items) else None
+        if following is not None and following[0] == end and following[2] == KIND_NEGATOR and k + 1 not in used:
+            found.append((first, following[1], -rules.UNATTACHED_NEGATOR_VALENCE * weight))
+            skip = k + 1
+        elif rules.negator_stands_alone(first, end, words):
+            found.append((first, end, rules.UNATTACHED_NEGATOR_VALENCE * weight))
     return found
 
 
-def _polarity(score: float) -> Polarity:
-    score = max(-1.0, min(1.0, score))
-    return Polarity(rules.label_for(score), score, dict(zip(POLARITY_LABELS, rules.probabilities(score))))
-
-
-def _token_weights(text: str, tokens: Sequence[Token], contributions: list[_Contribution]) -> list[TokenWeight]:
+def _token_weights(
+    text: str, starts: list[int], ends: list[int], contributions: list[_Contribution]
+) -> tuple[TokenWeight, ...]:
+    """The contributions as `TokenWeight`s, from the first token's start to the last token's end."""
     weights = []
     for first, end, weight in contributions:
-        start, stop = tokens[first].start, tokens[end - 1].end
-        weights.append(TokenWeight(text[start:stop], start, stop, round(weight, 4)))
-    return weights
+        start, stop = starts[first], ends[end - 1]
+        weights.append(TokenWeight(text[start:stop], start, stop, round(weight, SCORE_DECIMALS)))
+    return tuple(weights)

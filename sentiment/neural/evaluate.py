@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+from ..types import EMOTION_LABELS, FINE_GRAINED_LABELS, INTENT_LABELS, POLARITY_LABELS, Mode
 
 ECE_BINS = 10
 
@@ -106,7 +108,8 @@ def score_single_label(labels: Sequence[str], gold: np.ndarray, probabilities: n
         labels=tuple(labels),
         size=len(gold),
         accuracy=float(correct.mean()) if len(gold) else 0.0,
-        macro_f1=float(f1_score(gold, predicted, labels=positions, average="macro", zero_division=0)),
+        # averaged over the labels that occur in gold or predictions (a label no data has is not a 0)
+        macro_f1=float(f1_score(gold, predicted, average="macro", zero_division=0)) if len(gold) else 0.0,
         ece=expected_calibration_error(probabilities.max(1) if len(probabilities) else np.zeros(0), correct),
         per_class=_per_class(labels, gold, predicted, labels=positions),
         confusion=tuple(tuple(int(n) for n in row) for row in confusion_matrix(gold, predicted, labels=positions)),
@@ -180,6 +183,12 @@ def plot_confusion(report: Report, path: Path, title: str = "confusion matrix") 
 # --- scoring a trained classifier or any registered analyzer on a corpus ---------------------
 
 MODE_FIELDS = {"polarity": "polarity", "fine_grained": "fine_grained", "emotion": "emotion", "intent": "intent"}
+MODE_LABELS: Mapping[Mode, tuple[str, ...]] = {
+    Mode.POLARITY: POLARITY_LABELS,
+    Mode.FINE_GRAINED: FINE_GRAINED_LABELS,
+    Mode.EMOTION: EMOTION_LABELS,
+    Mode.INTENT: INTENT_LABELS,
+}
 
 
 def _gold_positions(labels: Sequence[str], corpus_labels: Sequence[object]) -> np.ndarray:

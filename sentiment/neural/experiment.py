@@ -31,13 +31,12 @@ epochs = 10
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..corpora import Corpus, load_sources
 from ..errors import ResourceError
@@ -47,6 +46,9 @@ from .model import TASK_OUTPUTS, TextClassifier, num_outputs
 from .nets import ARCHITECTURES, config_from_dict
 from .train import Encoded, TrainConfig, TrainResult, fit, save_history, seed_everything
 from .vocab import FeatureConfig, Featurizer, Vocab
+
+if TYPE_CHECKING:
+    from .lr_find import RangeTest
 
 TOP_LEVEL_KEYS = ("name", "mode", "output", "description", "model", "features", "data", "train")
 MODEL_ONLY_KEYS = ("task", "labels", "tune_thresholds")
@@ -191,3 +193,20 @@ def _summary(report: Report) -> dict[str, Any]:
     return {k: data[k] for k in ("size", "accuracy", "macro_f1", "micro_f1", "ece") if data.get(k) is not None} | {
         "per_class_f1": {label: round(v["f1"], 4) for label, v in data["per_class"].items()}
     }
+
+
+def lr_find_from_config(
+    config_path: str | os.PathLike[str],
+    data_root: str | os.PathLike[str] | None = None,
+    start: float = 1e-6,
+    end: float = 10.0,
+    steps: int = 100,
+) -> "RangeTest":
+    """The learning-rate range test on the training data and network of a TOML config."""
+    from .lr_find import lr_range_test
+
+    config = read_config(config_path)
+    train_config = TrainConfig(**_dataclass_kwargs(TrainConfig, config.get("train", {}), "train"))
+    train, _ = load_data(config, data_root, train_config.seed)
+    classifier = build_classifier(config, train, train_config.seed)
+    return lr_range_test(classifier, Encoded.of(classifier, train.texts, train.labels), train_config, start, end, steps)

@@ -137,9 +137,18 @@ class TextClassifier:
         return Prediction(probabilities, probabilities @ positions)
 
     def forward_ids(self, encoded: Sequence[Sequence[int]]) -> torch.Tensor:
-        """Output-activated network outputs for already-encoded texts (no gradient)."""
+        """Output-activated network outputs for already-encoded texts (no gradient), as float32.
+
+        A network switched to float64 (`batch_invariant`) gives the same float32 result for a
+        text whatever batch it is in: batched matrix kernels sum in different orders, and the
+        float64 differences vanish when rounded to float32."""
         with torch.inference_mode():
-            return output_activation(self.net(self.net.collate(encoded)), self.net_config.output)
+            return output_activation(self.net(self.net.collate(encoded)), self.net_config.output).float()
+
+    def batch_invariant(self) -> "TextClassifier":
+        """Compute in float64 from now on (see `forward_ids`); returns self."""
+        self.net.to(torch.float64)
+        return self
 
     def predict_encoded(self, encoded: Sequence[Sequence[int]], batch_size: int = INFERENCE_BATCH_SIZE) -> Prediction:
         self.net.eval()

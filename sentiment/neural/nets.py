@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -217,12 +218,13 @@ class MLP(nn.Module):
 
     @staticmethod
     def collate(examples: Sequence[Sequence[int]]) -> BagBatch:
-        lengths = torch.tensor([len(e) for e in examples], dtype=torch.long)
-        offsets = torch.zeros(len(examples), dtype=torch.long)
-        if len(examples) > 1:
-            offsets[1:] = torch.cumsum(lengths[:-1], dim=0)
-        ids = torch.tensor([i for e in examples for i in e], dtype=torch.long)
-        return BagBatch(ids, offsets)
+        arrays = [np.asarray(e, dtype=np.int64) for e in examples]
+        lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+        offsets = np.zeros(len(arrays), dtype=np.int64)
+        if len(arrays) > 1:
+            offsets[1:] = np.cumsum(lengths[:-1])
+        ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+        return BagBatch(torch.from_numpy(ids), torch.from_numpy(offsets))
 
     def encode(self, batch: BagBatch) -> torch.Tensor:
         return self.embedding(batch.ids, batch.offsets)
@@ -264,11 +266,12 @@ class RNN(nn.Module):
 
     @staticmethod
     def collate(examples: Sequence[Sequence[int]]) -> SequenceBatch:
-        lengths = torch.tensor([max(1, len(e)) for e in examples], dtype=torch.long)
-        ids = torch.full((len(examples), int(lengths.max())), PAD_ID, dtype=torch.long)
-        for row, example in enumerate(examples):
-            ids[row, : len(example)] = torch.tensor(example, dtype=torch.long)
-        return SequenceBatch(ids, lengths)
+        arrays = [np.asarray(e, dtype=np.int64) for e in examples]
+        lengths = np.array([max(1, len(a)) for a in arrays], dtype=np.int64)
+        ids = np.full((len(arrays), int(lengths.max())), PAD_ID, dtype=np.int64)
+        for row, array in enumerate(arrays):
+            ids[row, : len(array)] = array
+        return SequenceBatch(torch.from_numpy(ids), torch.from_numpy(lengths))
 
     def states(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)

@@ -74,9 +74,9 @@ class TrainConfig:
 
 @dataclass
 class Encoded:
-    """Texts already turned into feature ids, with their float targets."""
+    """Texts already turned into feature ids (a compact int32 array each), with their float targets."""
 
-    ids: list[list[int]]
+    ids: list[np.ndarray]
     targets: torch.Tensor
 
     def __len__(self) -> int:
@@ -84,7 +84,8 @@ class Encoded:
 
     @classmethod
     def of(cls, classifier: TextClassifier, texts: Sequence[str], labels: Sequence[Any]) -> "Encoded":
-        return cls(classifier.encode(texts), classifier.targets(labels))
+        ids = [np.asarray(e, dtype=np.int32) for e in classifier.encode(texts)]
+        return cls(ids, classifier.targets(labels))
 
 
 @dataclass
@@ -114,13 +115,15 @@ def batches(size: int, batch_size: int, generator: torch.Generator | None) -> li
 
 
 def macro_f1(gold: np.ndarray, predicted: np.ndarray, classes: int) -> float:
-    """Unweighted mean F1 over `classes` label positions (numpy only: cheap enough for every epoch)."""
+    """Unweighted mean F1 over the label positions that occur in gold or predictions (as
+    scikit-learn does by default); numpy only, cheap enough for every epoch."""
     scores = []
     for c in range(classes):
         tp = np.sum((predicted == c) & (gold == c))
         denominator = np.sum(predicted == c) + np.sum(gold == c)
-        scores.append(2 * tp / denominator if denominator else 0.0)
-    return float(np.mean(scores))
+        if denominator:
+            scores.append(2 * tp / denominator)
+    return float(np.mean(scores)) if scores else 0.0
 
 
 def metrics_of(classifier: TextClassifier, outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:

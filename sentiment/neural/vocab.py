@@ -131,12 +131,21 @@ class Vocab:
             raise ResourceError(f"vocabulary file {path} is corrupted: {exc}") from None
 
 
+# Token and n-gram ids are cached: the same words recur in every batch, and hashing their
+# character n-grams again each time dominated inference time.
+_TOKEN_CACHE_SIZE = 500_000
+
+
 @dataclass(frozen=True)
 class Featurizer:
     """Turns texts into id lists for the network; `num_ids` is the embedding table's row count."""
 
     config: FeatureConfig
     vocab: Vocab
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_token_ids", lru_cache(maxsize=_TOKEN_CACHE_SIZE)(self._compute_token_ids))
+        object.__setattr__(self, "_ngram_id", lru_cache(maxsize=_TOKEN_CACHE_SIZE)(self._compute_ngram_id))
 
     @property
     def num_ids(self) -> int:
@@ -146,17 +155,42 @@ class Featurizer:
         """The sequence of word ids (unknown words -> UNK_ID), at most `max_tokens` long."""
         return [self.vocab.id(t) for t in tokens[: self.config.max_tokens]] or [UNK_ID]
 
-    def bag_ids(self, tokens: Sequence[str]) -> list[int]:
-        """Word ids plus hashed word n-grams and character n-grams (offset past the vocabulary)."""
+    def _compute_token_ids(self, token: str) -> tuple[int, ...]:
+        """A token's own features: its word id, then its hashed character n-grams."""
+        ids = [self.vocab.id(token)]
+        if self.config.char_ngrams != (0, 0):
+            low, high = self.config.char_ngrams
+            offset = len(self.vocab)
+            ids.extend(offset + b for b in _char_ngram_buckets(token, low, high, self.config.buckets))
+        return tuple(ids)
+
+    def _compute_ngram_id(self, gram: str) -> int:
+        return len(self.vocab) + _bucket("w", gram, self.config.buckets)
+
+    def bag_features(self, tokens: Sequence[str]) -> tuple[list[int], list[tuple[int, int]]]:
+        """Bag ids and, for each id, the first and last token position it comes from (a word and
+        its character n-grams: one token; a word n-gram: the n tokens it spans)."""
         tokens = list(tokens[: self.config.max_tokens])
-        cfg, offset = self.config, len(self.vocab)
-        ids = [self.vocab.id(t) for t in tokens]
-        for n in range(2, cfg.word_ngrams + 1):
-            ids.extend(offset + _bucket("w", " ".join(tokens[i : i + n]), cfg.buckets) for i in range(len(tokens) - n + 1))
-        if cfg.char_ngrams != (0, 0):
-            low, high = cfg.char_ngrams
-            for token in tokens:
-                ids.extend(offset + b for b in _char_ngram_buckets(token, low, high, cfg.buckets))
+        ids: list[int] = []
+        owners: list[tuple[int, int]] = []
+        for position, token in enumerate(tokens):
+            own = self._token_ids(token)  # type: ignore[attr-defined]
+            ids.extend(own)
+            owners.extend([(position, position)] * len(own))
+        for n in range(2, self.config.word_ngrams + 1):
+            for start in range(len(tokens) - n + 1):
+                ids.append(self._ngram_id(" ".join(tokens[start : start + n])))  # type: ignore[attr-defined]
+                owners.append((start, start + n - 1))
+        return ids, owners
+
+    def bag_ids(self, tokens: Sequence[str]) -> list[int]:
+        """Word ids, hashed character n-grams and hashed word n-grams (offset past the vocabulary)."""
+        tokens = list(tokens[: self.config.max_tokens])
+        ids: list[int] = []
+        for token in tokens:
+            ids.extend(self._token_ids(token))  # type: ignore[attr-defined]
+        for n in range(2, self.config.word_ngrams + 1):
+            ids.extend(self._ngram_id(" ".join(tokens[i : i + n])) for i in range(len(tokens) - n + 1))  # type: ignore[attr-defined]
         return ids or [UNK_ID]
 
     def tokens(self, text: str) -> list[str]:
