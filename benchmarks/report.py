@@ -24,10 +24,17 @@ MISSING = "–"
 PLOT_DPI = 110
 
 
+# Columns read from the simplest analyzer to the combined one; other registered analyzers follow.
+PREFERRED_ORDER = ("lexicon", "neural", "hybrid")
+
+
 def _analyzer_order(results: dict[str, Any]) -> list[str]:
-    """Registered analyzers first (alphabetical, as registered), then the peers."""
+    """Registered analyzers first (lexicon, neural, hybrid, then any other), then the peers."""
     analyzers = results["analyzers"]
-    registered = [name for name, info in analyzers.items() if info["kind"] == "registered"]
+    registered = sorted(
+        (name for name, info in analyzers.items() if info["kind"] == "registered"),
+        key=lambda name: (PREFERRED_ORDER.index(name) if name in PREFERRED_ORDER else len(PREFERRED_ORDER), name),
+    )
     peers = [name for name, info in analyzers.items() if info["kind"] != "registered"]
     return registered + peers
 
@@ -90,8 +97,9 @@ def throughput_table(results: dict[str, Any]) -> str:
     for row in results["throughput"]["results"]:
         by_key.setdefault((row["analyzer"], _variant_label(row), row["mode"]), {})[row["kind"]] = row
     memory = results.get("memory", {}).get("results", {})
+    order = _analyzer_order(results)
     rows = []
-    for (analyzer, label, mode), kinds in by_key.items():
+    for (analyzer, label, mode), kinds in sorted(by_key.items(), key=lambda item: order.index(item[0][0])):
         cells = [label, mode]
         for kind in ("short", "long"):
             row = kinds.get(kind, {})
@@ -331,7 +339,11 @@ def plot_tasks(results: dict[str, Any], plots_dir: Path) -> list[Path]:
 
 def plot_throughput(results: dict[str, Any], plots_dir: Path) -> Path | None:
     """docs/s per analyzer and mode on short and long texts, log scale, with VADER's median as a line."""
-    rows = [row for row in results["throughput"]["results"] if "docs_per_s" in row]
+    order = _analyzer_order(results)
+    rows = sorted(
+        (row for row in results["throughput"]["results"] if "docs_per_s" in row),
+        key=lambda row: order.index(row["analyzer"]),
+    )
     if not rows:
         return None
     import matplotlib

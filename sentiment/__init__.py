@@ -42,13 +42,13 @@ register(
 register(
     "neural",
     "sentiment.neural.analyzer:NeuralAnalyzer",
-    modes=frozenset({Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT}),
+    modes=frozenset(Mode),
     description="Statistical: trained MLP/RNN models shipped in models/neural/<mode>/ (torch).",
 )
 register(
     "hybrid",
     "sentiment.hybrid:HybridAnalyzer",
-    modes=frozenset({Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT}),
+    modes=frozenset(Mode),
     description="Lexicon + neural, stacked per mode by a calibrated linear combiner fitted on dev (models/hybrid/).",
 )
 

@@ -40,6 +40,7 @@ from .types import (
 
 STACKER_FORMAT_VERSION = 1
 STACKER_FILE = "stacker.json"
+# Modes combined by a stacker; the aspect mode is combined by sentiment.aspects' own combiner.
 HYBRID_MODES = (Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT)
 LABELS_BY_MODE = {
     Mode.POLARITY: POLARITY_LABELS,
@@ -158,7 +159,8 @@ class Stacker:
 
 
 class HybridAnalyzer(BaseAnalyzer):
-    """Lexicon + neural, combined per mode by a stacker fitted on dev; serves the modes both serve.
+    """Lexicon + neural, combined per mode by a stacker fitted on dev (aspects: by the aspect
+    combiner of sentiment.aspects); serves the modes for which a fitted combiner is shipped.
 
     `lexicon` and `neural` may be given as built analyzers (any analyzers serving the modes);
     otherwise the shipped ones are built. Stackers are read from `models_dir`/hybrid/<mode>/.
@@ -189,21 +191,38 @@ class HybridAnalyzer(BaseAnalyzer):
             stacker_dir = folder / "hybrid" / mode.value
             if mode in lexicon.modes and mode in neural.modes and (stacker_dir / STACKER_FILE).is_file():
                 stackers[mode] = Stacker.load(stacker_dir)
-        if not stackers:
-            raise ResourceError(f"no hybrid stackers under {folder / 'hybrid'}; fit them with `sentiment fit-hybrid`")
         self._stackers = stackers
-        self.modes = frozenset(stackers)  # type: ignore[misc]
+        self._aspects = None
+        if Mode.ASPECT in lexicon.modes:
+            from .aspects.analyzer import HYBRID_ASPECT_DIR, AspectCombiner, HybridAspectScorer, load_lexicon_scorer
+
+            neural_aspects = getattr(neural, "aspects", None)  # reuse the neural analyzer's loaded models
+            if neural_aspects is not None and HybridAspectScorer.available(folder):
+                self._aspects = HybridAspectScorer(
+                    neural_aspects,
+                    getattr(lexicon, "aspect_scorer", None) or load_lexicon_scorer(),
+                    AspectCombiner.load(folder / HYBRID_ASPECT_DIR),
+                )
+        if not stackers and self._aspects is None:
+            raise ResourceError(f"no hybrid stackers under {folder / 'hybrid'}; fit them with `sentiment fit-hybrid`")
+        self.modes = frozenset(stackers) | ({Mode.ASPECT} if self._aspects else set())  # type: ignore[misc]
 
     @property
     def stackers(self) -> dict[Mode, Stacker]:
         return dict(self._stackers)
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
-        lexicon = self._lexicon.analyze_batch(texts, modes)
-        neural = self._neural.analyze_batch(texts, modes)
-        fields = self._combine(modes, lexicon, neural)
-        if Mode.POLARITY in modes:
-            self._add_polarity_details(lexicon, neural, fields)
+        stacked = tuple(mode for mode in modes if mode in self._stackers)
+        fields: list[dict[str, Any]] = [{} for _ in texts]
+        if stacked:
+            lexicon = self._lexicon.analyze_batch(texts, stacked)
+            neural = self._neural.analyze_batch(texts, stacked)
+            fields = self._combine(stacked, lexicon, neural)
+            if Mode.POLARITY in stacked:
+                self._add_polarity_details(lexicon, neural, fields)
+        if Mode.ASPECT in modes:
+            for row, aspects in zip(fields, self._aspects.score_batch(texts)):
+                row["aspects"] = aspects
         return [Analysis(text=text, analyzer=self.name, **row) for text, row in zip(texts, fields)]
 
     def _combine(self, modes: Sequence[Mode], lexicon: list[Analysis], neural: list[Analysis]) -> list[dict]:

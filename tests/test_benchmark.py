@@ -37,9 +37,9 @@ from sentiment.metrics import (
 from sentiment.registry import unregister
 
 ROOT = Path(__file__).resolve().parents[1]
-# benchmarks/ is a folder of the checkout, not part of the installed package.
-sys.path.insert(0, str(ROOT))
 
+# benchmarks/ is a folder of the checkout, not part of the installed package: importable because
+# pytest puts the repository root on sys.path (pythonpath in pyproject.toml).
 from benchmarks import peers, report, tasks  # noqa: E402
 
 # --- metrics --------------------------------------------------------------------------------------

@@ -195,3 +195,20 @@ def test_model_dirs_for_a_mode_without_a_neural_model_lists_the_servable_modes(m
 
     with pytest.raises(UnsupportedModeError, match="valid modes: emotion, fine_grained, intent, polarity"):
         NeuralAnalyzer(model_dirs={"aspect": model_root / "neural" / "intent"})
+
+
+def test_arch_rnn_loads_the_rnn_family_and_explains_with_gradients(model_root):
+    from sentiment.neural.analyzer import NeuralAnalyzer
+
+    texts, polarity = toy_polarity(16)
+    rnn = make_classifier(texts, POLARITY_LABELS, arch="rnn")
+    fit(rnn, Encoded.of(rnn, texts, polarity), TrainConfig(lr=0.05, batch_size=8, epochs=2, patience=None))
+    save_model(rnn, model_root / "neural" / "rnn" / "polarity")
+    analyzer = NeuralAnalyzer(models_dir=model_root, arch="rnn")
+    assert analyzer.modes == frozenset({Mode.POLARITY})
+    texts = ["the hotel was awful. the film was great", "fun"]
+    batch = analyzer.analyze_batch(texts)
+    assert batch == [analyzer.analyze(t) for t in texts]
+    assert {t.token for t in batch[0].explanation} <= {"the", "hotel", "was", "awful", ".", "film", "great"}
+    with pytest.raises(ValueError, match="valid: mlp, rnn"):
+        NeuralAnalyzer(models_dir=model_root, arch="cnn")

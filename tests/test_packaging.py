@@ -86,6 +86,13 @@ try:
 except ResourceError:  # no model shipped yet: nothing to find
     models = []
 analysis = get_analyzer("lexicon").analyze("The battery life is great, but the screen scratches easily.", modes=list(sentiment.Mode))
+# Every registered analyzer builds from the installed copy alone and serves its modes (a
+# sub-package or model file missing from the wheel shows up here).
+served = {}
+for name, spec in sentiment.available_analyzers().items():
+    modes = sorted(m.value for m in spec.modes)
+    get_analyzer(name).analyze("Great battery.", modes=modes)
+    served[name] = modes
 print(json.dumps({
     "module": sentiment.__file__,
     "lexicons": str(lexicons_dir()),
@@ -93,6 +100,7 @@ print(json.dumps({
     "models_files": models,
     "label": analysis.polarity.label,
     "aspects": [a.term for a in analysis.aspects],
+    "served": served,
 }))
 """
 
@@ -108,6 +116,9 @@ def test_the_installed_package_is_the_one_imported_and_ships_every_lexicon_file(
     assert _data_files(ROOT / "models") - {"__init__.py"} <= set(found["models_files"])
     assert found["label"] in {"positive", "neutral", "negative"}
     assert any("battery" in term for term in found["aspects"])
+    from sentiment import available_analyzers
+
+    assert found["served"] == {name: sorted(m.value for m in spec.modes) for name, spec in available_analyzers().items()}
 
 
 def test_the_console_script_runs_from_the_installed_package(installed):

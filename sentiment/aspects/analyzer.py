@@ -97,7 +97,10 @@ def attention_evidence(text: str, tokens: Sequence[Token], first: int, last: int
     right before one is kept with it ("not worth")."""
     candidates = [
         i for i, token in enumerate(tokens)
-        if not first <= i <= last and token.is_word and not _is_negator(token.text) and token.text.lower() not in FUNCTION_WORDS
+        if not first <= i <= last
+        and any(ch.isalpha() for ch in token.text)  # not numbers ("5 stars")
+        and not _is_negator(token.text)
+        and token.text.lower() not in FUNCTION_WORDS
     ]
     if not candidates:
         return ()

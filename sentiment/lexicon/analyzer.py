@@ -55,6 +55,12 @@ class LexiconAnalyzer(BaseAnalyzer):
         self._intent = IntentScorer.load(folder)
         self._aspect = AspectScorer.load(folder, self._polarity)
 
+    @property
+    def aspect_scorer(self) -> AspectScorer:
+        """The clause-level aspect scorer, with this analyzer's (user-extended) lexicon; the hybrid
+        aspect analyzer reuses it."""
+        return self._aspect
+
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         if modes == _POLARITY_ONLY:
             return self._polarity_batch(texts)

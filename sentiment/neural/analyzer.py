@@ -43,6 +43,8 @@ DEFAULT_THREADS = 1
 DEFAULT_BATCH_SIZE = 256
 # Token weights smaller than this are noise and are left out of the explanation.
 MIN_EXPLANATION_WEIGHT = 1e-3
+# Where each shipped model family lives under models/neural/.
+ARCH_FOLDERS = {"mlp": "", "rnn": "rnn"}
 # Order in which a mode is picked to explain when several are asked for.
 EXPLAINED_MODE_ORDER = (Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT)
 
@@ -50,19 +52,22 @@ EXPLAINED_MODE_ORDER = (Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INT
 class NeuralAnalyzer(BaseAnalyzer):
     """Trained MLP/RNN models, one per mode.
 
-    `models_dir`: a folder holding `neural/<mode>/` model directories (default: the shipped ones);
+    `arch`: which shipped family to load: "mlp" (`neural/<mode>/`, fast) or "rnn"
+    (`neural/rnn/<mode>/`, more accurate, slower; polarity and fine-grained);
+    `models_dir`: a folder holding those model directories instead of the shipped ones;
     `model_dirs`: explicit model directories per mode (e.g. your own `sentiment train` output),
     which then are the only modes served; `explain`: attach token attributions (attribution.py);
     `threads`: torch threads for this process (None leaves torch's setting alone).
     """
 
     name = "neural"
-    modes = SERVABLE_MODES
+    modes = SERVABLE_MODES | {Mode.ASPECT}  # aspect through sentiment.aspects' shipped models
 
     def __init__(
         self,
         models_dir: PathLike | None = None,
         model_dirs: Mapping[Mode | str, PathLike] | None = None,
+        arch: str = "mlp",
         threads: int | None = DEFAULT_THREADS,
         batch_size: int = DEFAULT_BATCH_SIZE,
         explain: bool = True,
@@ -74,7 +79,9 @@ class NeuralAnalyzer(BaseAnalyzer):
         if model_dirs:
             folders = {parse_modes(mode, SERVABLE_MODES, self.name)[0]: Path(p) for mode, p in model_dirs.items()}
         else:
-            root = find_models_dir(models_dir) / "neural"
+            if arch not in ARCH_FOLDERS:
+                raise ValueError(f"unknown arch {arch!r}; valid: {', '.join(ARCH_FOLDERS)}")
+            root = find_models_dir(models_dir) / "neural" / ARCH_FOLDERS[arch]
             folders = {mode: root / mode.value for mode in MODE_LABELS if (root / mode.value / CONFIG_FILE).is_file()}
             if not folders:
                 raise ResourceError(f"no neural models found under {root} (expected {root}/<mode>/{CONFIG_FILE})")
@@ -87,13 +94,22 @@ class NeuralAnalyzer(BaseAnalyzer):
                 )
             self.models[mode] = classifier.batch_invariant()  # analyze_batch == [analyze(t) ...], exactly
         self.model_dirs = folders
-        self.modes = frozenset(self.models)  # the modes with a model, not every servable one
+        # The trained aspect tagger + target-polarity network (sentiment.aspects), when shipped.
+        self.aspects = None
+        if not model_dirs:
+            from ..aspects.analyzer import NeuralAspectScorer
+
+            if NeuralAspectScorer.available(models_dir):
+                self.aspects = NeuralAspectScorer.load(models_dir)
+        # the modes with a model, not every servable one
+        self.modes = frozenset(self.models) | ({Mode.ASPECT} if self.aspects else set())
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         tokens = [tokenize(text) for text in texts]
         fields: list[dict[str, object]] = [{} for _ in texts]
         predictions: dict[Mode, Prediction] = {}
-        for mode in modes:
+        classified = tuple(mode for mode in modes if mode is not Mode.ASPECT)
+        for mode in classified:
             classifier = self.models[mode]
             prediction = self._predict(classifier, [self._token_strings(classifier, t) for t in tokens])
             predictions[mode] = prediction
@@ -102,9 +118,12 @@ class NeuralAnalyzer(BaseAnalyzer):
         if Mode.POLARITY in modes:
             for row, sentences in enumerate(self._sentences(texts, tokens, predictions[Mode.POLARITY])):
                 fields[row]["sentences"] = sentences
-        if self.explain:
-            mode = next(m for m in EXPLAINED_MODE_ORDER if m in modes)
-            for row, explanation in enumerate(self._explanations(mode, tokens, predictions[mode])):
+        if Mode.ASPECT in modes:
+            for row, aspects in enumerate(self.aspects.score_batch(texts)):
+                fields[row]["aspects"] = aspects
+        explained = next((m for m in EXPLAINED_MODE_ORDER if m in classified), None)
+        if self.explain and explained is not None:
+            for row, explanation in enumerate(self._explanations(explained, tokens, predictions[explained])):
                 fields[row]["explanation"] = explanation
         return [Analysis(text=text, analyzer=self.name, **f) for text, f in zip(texts, fields)]
 

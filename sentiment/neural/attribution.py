@@ -72,13 +72,27 @@ def gradient_times_input(classifier: TextClassifier, token_lists: Sequence[Seque
     return [scores[row, : min(len(tokens), classifier.featurizer.config.max_tokens)] for row, tokens in enumerate(token_lists)]
 
 
-def attributions(classifier: TextClassifier, token_lists: Sequence[Sequence[str]], value: ValueFunction) -> list[np.ndarray]:
-    """Occlusion for bag models, gradient x input for sequence models."""
-    if classifier.uses_bags:
-        return bag_occlusion(classifier, token_lists, value)
+# Texts per attribution pass: bounds the padded RNN batch and the occlusion matrices.
+ATTRIBUTION_BATCH_SIZE = 64
+
+
+def attributions(
+    classifier: TextClassifier,
+    token_lists: Sequence[Sequence[str]],
+    value: ValueFunction,
+    batch_size: int = ATTRIBUTION_BATCH_SIZE,
+) -> list[np.ndarray]:
+    """Occlusion for bag models, gradient x input for sequence models; `value(outputs, rows)`
+    gets row indices into `token_lists`."""
+    method = bag_occlusion if classifier.uses_bags else gradient_times_input
     was_training = classifier.net.training
     classifier.net.eval()
+    results: list[np.ndarray] = []
     try:
-        return gradient_times_input(classifier, token_lists, value)
+        for start in range(0, len(token_lists), batch_size):
+            chunk = token_lists[start : start + batch_size]
+            shifted: ValueFunction = lambda outputs, rows, start=start: value(outputs, rows + start)  # noqa: E731
+            results.extend(method(classifier, chunk, shifted))
     finally:
         classifier.net.train(was_training)
+    return results
