@@ -37,28 +37,9 @@ from sentiment.resources import lexicons_dir  # noqa: E402
 from sentiment.text import tokenize  # noqa: E402
 from sentiment.types import INTENT_LABELS  # noqa: E402
 
-BITEXT_TO_TAXONOMY = {
-    "place_order": "purchase",
-    "complaint": "complaint",
-    "payment_issue": "complaint",  # "I can't pay, report an error with payment": reports a problem
-    "registration_problems": "complaint",  # "I can't sign up, report a registration issue"
-    "cancel_order": "cancel_return_refund",
-    "check_cancellation_fee": "cancel_return_refund",
-    "delete_account": "cancel_return_refund",  # cancelling an account / subscription
-    "check_refund_policy": "cancel_return_refund",
-    "get_refund": "cancel_return_refund",
-    "track_refund": "cancel_return_refund",
-    **{
-        intent: "question"
-        for intent in (
-            "change_order", "track_order", "create_account", "edit_account", "recover_password",
-            "switch_account", "contact_customer_service", "contact_human_agent", "delivery_options",
-            "delivery_period", "check_invoice", "get_invoice", "newsletter_subscription",
-            "check_payment_methods", "change_shipping_address", "set_up_shipping_address",
-            "review",  # "where do I leave a review?": a request for help, not itself praise
-        )
-    },
-}
+from benchmarks.tasks import BITEXT_TO_INTENT  # noqa: E402
+
+BITEXT_TO_TAXONOMY = BITEXT_TO_INTENT  # one mapping, shared with the benchmark (benchmarks/tasks.py)
 EKMAN_OF = {fine: ekman for ekman, fines in EKMAN_MAPPING.items() for fine in fines}
 EMOTION6_TO_EKMAN = {"love": "joy"}
 

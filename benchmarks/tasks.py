@@ -26,6 +26,7 @@ from sentiment.metrics import (
     per_class_f1,
     top_label_calibration,
 )
+from sentiment.types import EKMAN_OF_GOEMOTION as _EKMAN_OF_GOEMOTION
 from sentiment.types import EMOTION_LABELS, FINE_GRAINED_LABELS, POLARITY_LABELS, Analysis, Mode
 
 TEST_SPLIT = "test"
@@ -79,32 +80,15 @@ def polarity_of_stars(stars: int) -> str:
 
 
 # GoEmotions paper (Demszky et al. 2020, section 6.1): the 27 emotions grouped into Ekman's six.
-EKMAN_OF_GOEMOTION: Mapping[str, str] = MappingProxyType(
-    {
-        fine: ekman
-        for ekman, fines in {
-            "anger": ("anger", "annoyance", "disapproval"),
-            "disgust": ("disgust",),
-            "fear": ("fear", "nervousness"),
-            "joy": (
-                "joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism",
-                "relief", "pride", "admiration", "desire", "caring",
-            ),
-            "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
-            "surprise": ("surprise", "realization", "confusion", "curiosity"),
-            "neutral": ("neutral",),
-        }.items()
-        for fine in fines
-    }
-)
+EKMAN_OF_GOEMOTION = _EKMAN_OF_GOEMOTION
 # emotion6 (CARER) has "love", which Ekman's taxonomy folds into joy, as GoEmotions does.
 EMOTION6_TO_EKMAN: Mapping[str, str] = MappingProxyType({"love": "joy"})
 
 # Bitext customer-support intents -> our consumer-intent taxonomy (sentiment.types.INTENT_LABELS),
 # following the definitions in lexicons/intent_cues.tsv: cancelling an order or account and anything
 # about refunds is cancel_return_refund; reporting a problem is a complaint; the remaining requests to a
-# support agent are questions. No bitext intent is browsing, praise or none. The same mapping as
-# BITEXT_TO_TAXONOMY in benchmarks/lexicon_intent_emotion_eval.py (the lexicon's dev evaluation).
+# support agent are questions. No bitext intent is browsing, praise or none. The lexicon's dev
+# evaluation (benchmarks/lexicon_intent_emotion_eval.py) uses this mapping too.
 BITEXT_TO_INTENT: Mapping[str, str] = MappingProxyType(
     {
         "place_order": "purchase",

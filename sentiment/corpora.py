@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import InvalidInputError, ResourceError
+from .types import EKMAN_OF_GOEMOTION
 
 Label = str | tuple[str, ...] | Mapping[str, float]
 PathLike = str | os.PathLike[str]
@@ -29,21 +30,7 @@ _SST_POLARITY = {"0": "negative", "1": "negative", "2": "neutral", "3": "positiv
 _SST_FINE = {"0": "very_negative", "1": "negative", "2": "neutral", "3": "positive", "4": "very_positive"}
 _STARS_FINE = {"1": "very_negative", "2": "negative", "3": "neutral", "4": "positive", "5": "very_positive"}
 _STARS_POLARITY = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
-# GoEmotions' 27 emotions + neutral grouped into Ekman's six + neutral, as in the GoEmotions
-# paper (Demszky et al. 2020, the Ekman mapping of its data release).
-_GOEMOTIONS_EKMAN = {
-    **dict.fromkeys(("anger", "annoyance", "disapproval"), "anger"),
-    "disgust": "disgust",
-    **dict.fromkeys(("fear", "nervousness"), "fear"),
-    **dict.fromkeys(
-        ("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief", "pride",
-         "admiration", "desire", "caring"),
-        "joy",
-    ),
-    **dict.fromkeys(("sadness", "disappointment", "embarrassment", "grief", "remorse"), "sadness"),
-    **dict.fromkeys(("surprise", "realization", "confusion", "curiosity"), "surprise"),
-    "neutral": "neutral",
-}
+_GOEMOTIONS_EKMAN = dict(EKMAN_OF_GOEMOTION)  # the GoEmotions paper's Ekman grouping
 LABEL_MAPS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "sst_to_polarity": _SST_POLARITY,

@@ -45,6 +45,26 @@ INTENT_LABELS: tuple[str, ...] = (
     "none",
 )
 
+# GoEmotions' 27 emotions + neutral grouped into Ekman's six + neutral, as in the GoEmotions paper
+# (Demszky et al. 2020, section 6.1). Used to train and evaluate on GoEmotions in EMOTION_LABELS.
+GOEMOTIONS_BY_EKMAN: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "anger": ("anger", "annoyance", "disapproval"),
+        "disgust": ("disgust",),
+        "fear": ("fear", "nervousness"),
+        "joy": (
+            "joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism",
+            "relief", "pride", "admiration", "desire", "caring",
+        ),
+        "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
+        "surprise": ("surprise", "realization", "confusion", "curiosity"),
+        "neutral": ("neutral",),
+    }
+)
+EKMAN_OF_GOEMOTION: Mapping[str, str] = MappingProxyType(
+    {fine: ekman for ekman, fines in GOEMOTIONS_BY_EKMAN.items() for fine in fines}
+)
+
 STARS_BY_FINE_GRAINED_LABEL: Mapping[str, int] = MappingProxyType(
     {label: stars for stars, label in enumerate(FINE_GRAINED_LABELS, start=1)}
 )
