@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional, Sequence
 
 import typer
 
+from sentiment.batch import chunked
+
 from .common import analyzer_options, expand_modes, fail
 
 if TYPE_CHECKING:
@@ -81,17 +83,6 @@ def _items(files: Sequence[str], texts: Sequence[str], per: Per) -> Iterator[Ite
                 yield Item(name, number, line)
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 @app.command()
 def analyze(
     files: Annotated[
@@ -124,7 +115,7 @@ def analyze(
     built = get_analyzer(analyzer, **analyzer_options(analyzer, lexicon))
 
     emit = _EMITTERS[output_format](modes)
-    for chunk in _chunks(_items(files, text, per), CHUNK_SIZE):
+    for chunk in chunked(_items(files, text, per), CHUNK_SIZE):
         emit.add(chunk, built.analyze_batch([item.text for item in chunk], modes))
     emit.close()
 

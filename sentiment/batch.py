@@ -22,13 +22,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from .base import Analyzer, ModesArg, parse_modes
 from .errors import InvalidInputError
 from .registry import analyzer_spec, get_analyzer
 from .tabular import empty_row, flatten, result_columns
 from .types import Mode
+
+T = TypeVar("T")
 
 PathLike = str | os.PathLike[str]
 
@@ -414,10 +416,11 @@ def _scan_partial_jsonl(partial: Path, required: Sequence[str]) -> tuple[int, in
     return rows, errors, offset
 
 
-def _chunks(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:
-    chunk: list[InputRecord] = []
-    for record in records:
-        chunk.append(record)
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last may be shorter), read lazily."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -557,7 +560,7 @@ def _run(
             sink = _CsvSink(handle, columns, DELIMITERS[out_format], write_header=not append)
         if progress:
             progress(BatchProgress(rows, errors, source.bytes_read, source.bytes_total))
-        for chunk in _chunks(records, chunk_size):
+        for chunk in chunked(records, chunk_size):
             for record, result in zip(chunk, score_records(analyzer, chunk, modes)):
                 sink.write({**record.values, **result})
                 rows += 1

@@ -198,16 +198,8 @@ class NeuralAspectScorer:
     def score_terms_batch(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[tuple[AspectSentiment, ...]]:
         """Score given character spans (for example gold terms) instead of finding them, in span order."""
         sentences = _sentences(texts)
-        by_text: dict[int, list[int]] = {}
-        for s, sentence in enumerate(sentences):
-            by_text.setdefault(sentence.text_index, []).append(s)
-        targets, located = [], []
-        for index, text_spans in enumerate(spans):
-            for start, end in text_spans:
-                target = _locate(sentences, by_text.get(index, []), start, end)
-                located.append((index, start, end, target))
-                if target is not None:
-                    targets.append(target)
+        located = _locate_spans(sentences, spans)
+        targets = [target for _, _, _, target in located if target is not None]
         predictions = iter(self.predict_targets(sentences, targets))
         results: list[list[AspectSentiment]] = [[] for _ in texts]
         for index, start, end, target in located:
@@ -216,6 +208,20 @@ class NeuralAspectScorer:
             found = self.aspect(texts[index], sentences[target[0]], target[1], target[2], next(predictions))
             results[index].append(_with_span(found, texts[index], start, end))
         return [tuple(found) for found in results]
+
+
+def _locate_spans(
+    sentences: Sequence[_Sentence], spans: Sequence[Sequence[tuple[int, int]]]
+) -> list[tuple[int, int, int, tuple[int, int, int] | None]]:
+    """(text index, start, end, target or None) for every given span of every text, in order."""
+    by_text: dict[int, list[int]] = {}
+    for s, sentence in enumerate(sentences):
+        by_text.setdefault(sentence.text_index, []).append(s)
+    return [
+        (index, start, end, _locate(sentences, by_text.get(index, []), start, end))
+        for index, text_spans in enumerate(spans)
+        for start, end in text_spans
+    ]
 
 
 def _locate(sentences: Sequence[_Sentence], candidates: Sequence[int], start: int, end: int) -> tuple[int, int, int] | None:
@@ -374,16 +380,9 @@ class HybridAspectScorer:
     def score_terms_batch(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[tuple[AspectSentiment, ...]]:
         """Score given character spans instead of finding them, in span order."""
         sentences = _sentences(texts)
-        by_text: dict[int, list[int]] = {}
-        for s, sentence in enumerate(sentences):
-            by_text.setdefault(sentence.text_index, []).append(s)
-        targets, wanted = [], []
-        for index, text_spans in enumerate(spans):
-            for start, end in text_spans:
-                target = _locate(sentences, by_text.get(index, []), start, end)
-                if target is not None:
-                    targets.append(target)
-                    wanted.append((start, end))
+        located = [row for row in _locate_spans(sentences, spans) if row[3] is not None]
+        targets = [target for _, _, _, target in located]
+        wanted = [(start, end) for _, start, end, _ in located]
         tokens = [tokenize(text) for text in texts]
         combined = self._combine(texts, tokens, sentences, targets, spans=wanted)
         return combined

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from ..batch import chunked
 from ..types import AspectSentiment, Mode
 
 DEFAULT_TOP_TERMS = 20
@@ -139,17 +140,6 @@ def summarize(
     return AspectSummary(analyzer, texts, with_aspects, mentions, ordered(categories, "category", None), ordered(terms, "term", top_terms))
 
 
-def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def summarize_file(
     path: str | os.PathLike[str],
     analyzer: str | Any = "hybrid",
@@ -171,7 +161,7 @@ def summarize_file(
 
     def results() -> Iterator[Sequence[AspectSentiment] | None]:
         try:
-            for chunk in _chunks(source.records(), chunk_size):
+            for chunk in chunked(source.records(), chunk_size):
                 texts = [r.text for r in chunk if r.text is not None]
                 analyses = iter(engine.analyze_batch(texts, [Mode.ASPECT]))
                 for record in chunk:
