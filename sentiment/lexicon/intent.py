@@ -50,6 +50,9 @@ class Cue:
     pattern: str
     when_negated: str
     regex: re.Pattern[str]
+    # A substring every match contains (None for raw regexes): a cheap `in` test skips the regex
+    # search for the many cues whose words are absent from the text.
+    required: str | None = None
 
 
 def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
@@ -65,6 +68,19 @@ def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
         part = "'?".join(re.escape(piece) for piece in stem.split("'"))
         parts.append(part + (r"[\w'-]*" if wildcard else ""))
     return re.compile(r"(?<![\w'])" + r"\s+".join(parts) + r"(?![\w'])")
+
+
+def required_substring(kind: str, pattern: str) -> str | None:
+    """The longest literal piece of a `word`/`phrase` cue that any match of it must contain (the
+    pieces between optional apostrophes, without `*` endings); None for a raw regex."""
+    if kind == "regex":
+        return None
+    pieces = [
+        piece
+        for word in pattern.split()
+        for piece in (word[:-1] if word.endswith("*") and len(word) > 1 else word).split("'")
+    ]
+    return max(pieces, key=len) or None
 
 
 def read_intent_cues(path: Path) -> tuple[Cue, ...]:
@@ -109,7 +125,7 @@ def _parse_cue(path: Path, number: int, cells: list[str]) -> Cue:
         regex = compile_pattern(kind, pattern.lower())
     except (ValueError, re.error) as error:
         raise ResourceError(f"{where}: {error}") from None
-    return Cue(intent, value, kind, pattern, when_negated, regex)
+    return Cue(intent, value, kind, pattern, when_negated, regex, required_substring(kind, pattern.lower()))
 
 
 def is_negated(text: str, start: int) -> bool:
@@ -154,6 +170,8 @@ class IntentScorer:
         normalized = _normalize(text)
         weights: dict[str, list[float]] = {intent: [] for intent in CUE_INTENTS}
         for cue in self.cues:
+            if cue.required is not None and cue.required not in normalized:
+                continue
             match = cue.regex.search(normalized)
             if match is None:
                 continue
