@@ -215,3 +215,22 @@ def test_shipped_cue_file_documents_the_taxonomy() -> None:
         assert f"#   {label}" in header
     cues = read_intent_cues(path)
     assert {cue.intent for cue in cues} == set(INTENT_LABELS) - {"none"}
+
+
+def test_every_shipped_cue_matches_its_own_words_and_they_contain_its_required_literal():
+    """The `required` pre-check may only skip texts the regex could not match anyway."""
+    from sentiment.lexicon.intent import IntentScorer, required_substring
+    from sentiment.resources import lexicons_dir
+
+    checked = 0
+    for cue in IntentScorer.load(lexicons_dir()).cues:
+        if cue.kind == "regex":
+            assert cue.required is None
+            continue
+        literal = " ".join(word.rstrip("*") for word in cue.pattern.lower().split())
+        assert cue.regex.search(literal), cue.pattern
+        assert cue.required and cue.required in literal, cue.pattern
+        checked += 1
+    assert checked > 100
+    assert required_substring("phrase", "won't buy*") == "won"
+    assert required_substring("regex", r"\bbuy\b") is None
