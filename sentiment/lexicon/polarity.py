@@ -18,7 +18,7 @@ from functools import partial
 from operator import itemgetter
 from typing import NamedTuple, Sequence
 
-from ..text import Token, split_sentences, tokenize_lowered
+from ..text import Token, is_one_sentence, split_sentences, tokenize_lowered
 from ..types import POLARITY_LABELS, Polarity, SentenceSentiment, TokenWeight
 from . import rules
 from .data import Lexicon, strip_emoji_decorations
@@ -143,8 +143,14 @@ class PolarityScorer:
     def _score(self, text: str, words: list[str], starts: list[int], ends: list[int]) -> PolarityResult:
         """The polarity of `text` from its tokens as parallel lists (lower-cased words, offsets)."""
         caps_allowed = not text.isupper()
+        body = text.rstrip()
+        if body and is_one_sentence(body):  # the common case: every token is in the one sentence
+            sentence = body.lstrip()  # the span `split_sentences` gives, without building it
+            polarity, weights = self._sentence(text, sentence, words, starts, ends, caps_allowed)
+            start = len(body) - len(sentence)
+            return _new_result((polarity, (SentenceSentiment(sentence, start, len(body), polarity),), weights))
         spans = split_sentences(text)
-        if len(spans) == 1:  # the common case: every token is in the one sentence
+        if len(spans) == 1:  # one sentence after all ("Mr. Smith is great")
             span = spans[0]
             polarity, weights = self._sentence(text, span.text, words, starts, ends, caps_allowed)
             return _new_result((polarity, (SentenceSentiment(*span, polarity),), weights))
@@ -170,7 +176,8 @@ class PolarityScorer:
         contributions, total = self._weigh(text, words, starts, ends, caps_allowed, not sentence.isascii())
         if not contributions:  # no sentiment: "!" and "?" have nothing to emphasize
             return self._neutral, ()
-        total = rules.punctuation_emphasis(total, sentence.count("!"), "?" in sentence)
+        if "!" in sentence or "?" in sentence:  # (most sentences have neither)
+            total = rules.punctuation_emphasis(total, sentence.count("!"), "?" in sentence)
         return self._polarity(rules.normalize(total)), _token_weights(text, starts, ends, contributions)
 
     def _polarity(self, score: float) -> Polarity:
