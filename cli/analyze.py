@@ -13,7 +13,7 @@ import typer
 
 from sentiment.batch import chunked
 
-from .common import analyzer_options, expand_modes, fail
+from .common import AnalyzerOption, LexiconFilesOption, ModesOption, analyzer_options, expand_modes, fail
 
 if TYPE_CHECKING:
     from sentiment.types import Analysis, Mode
@@ -89,14 +89,9 @@ def analyze(
         Optional[list[str]], typer.Argument(help="Text files to analyze; '-' reads stdin.", show_default=False)
     ] = None,
     text: Annotated[list[str], typer.Option("--text", "-t", help="A text to analyze (repeatable).")] = [],
-    mode: Annotated[
-        list[str],
-        typer.Option("--mode", "-m", help="polarity, fine_grained, aspect, emotion, intent or all (repeatable)."),
-    ] = ["polarity"],
-    analyzer: Annotated[str, typer.Option("--analyzer", "-a", help="A registered analyzer (see `sentiment analyzers`).")] = "lexicon",
-    lexicon: Annotated[
-        list[Path], typer.Option("--lexicon", help="Your own word<TAB>valence file (-4..+4), added to the lexicon (repeatable).")
-    ] = [],
+    mode: ModesOption = ["polarity"],
+    analyzer: AnalyzerOption = "lexicon",
+    lexicon: LexiconFilesOption = [],
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="table for people, jsonl for pipes.")] = OutputFormat.table,
     per: Annotated[Per, typer.Option("--per", help="One result per non-empty line, or per whole file.")] = Per.line,
 ) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from sentiment.batch import DEFAULT_CHUNK_SIZE
 
-from .common import EXIT_INTERRUPTED, analyzer_options, expand_modes
+from .common import EXIT_INTERRUPTED, AnalyzerOption, LexiconFilesOption, ModesOption, analyzer_options, expand_modes
 
 app = typer.Typer()
 
@@ -20,14 +20,9 @@ def batch(
     input_file: Annotated[Path, typer.Argument(help="CSV, TSV or JSONL file (format from the extension or --input-format).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv, .tsv or .jsonl (or --output-format).", show_default=False)],
     text_column: Annotated[str, typer.Option("--text-column", "-c", help="The column (or JSON field) holding the text.")] = "text",
-    mode: Annotated[
-        list[str],
-        typer.Option("--mode", "-m", help="polarity, fine_grained, aspect, emotion, intent or all (repeatable)."),
-    ] = ["polarity"],
-    analyzer: Annotated[str, typer.Option("--analyzer", "-a", help="A registered analyzer (see `sentiment analyzers`).")] = "lexicon",
-    lexicon: Annotated[
-        list[Path], typer.Option("--lexicon", help="Your own word<TAB>valence file (-4..+4), added to the lexicon (repeatable).")
-    ] = [],
+    mode: ModesOption = ["polarity"],
+    analyzer: AnalyzerOption = "lexicon",
+    lexicon: LexiconFilesOption = [],
     input_format: Annotated[Optional[str], typer.Option("--input-format", help="csv, tsv or jsonl (default: from the extension).")] = None,
     output_format: Annotated[Optional[str], typer.Option("--output-format", help="csv, tsv or jsonl (default: from the extension).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Encoding of the input file.")] = "utf-8",

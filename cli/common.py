@@ -9,13 +9,26 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Annotated, Any, Sequence
 
 import click
 import typer
 from typer.core import TyperGroup
 
 from sentiment.errors import InvalidInputError, SentimentError
+
+# Options shared by the commands that analyze (analyze, batch, aspects).
+ModesOption = Annotated[
+    list[str],
+    typer.Option("--mode", "-m", help="polarity, fine_grained, aspect, emotion, intent or all (repeatable)."),
+]
+AnalyzerOption = Annotated[
+    str, typer.Option("--analyzer", "-a", help="A registered analyzer (see `sentiment analyzers`).")
+]
+LexiconFilesOption = Annotated[
+    list[Path],
+    typer.Option("--lexicon", help="Your own word<TAB>valence file (-4..+4), added to the lexicon (repeatable)."),
+]
 
 # Usage errors (click) already exit with 2; failures the user can fix exit with the same code.
 EXIT_USER_ERROR = 2
