@@ -186,6 +186,10 @@ class HybridAnalyzer(BaseAnalyzer):
 
             neural = NeuralAnalyzer(models_dir=folder)
         self._lexicon, self._neural = lexicon, neural
+        # Neural explanations are only used to explain polarity; every other call (the other modes,
+        # the per-sentence polarities) goes to a view of the same models that skips them.
+        without_explanations = getattr(neural, "without_explanations", None)
+        self._neural_unexplained = without_explanations() if without_explanations else neural
         stackers = {}
         for mode in HYBRID_MODES:
             stacker_dir = folder / "hybrid" / mode.value
@@ -216,7 +220,8 @@ class HybridAnalyzer(BaseAnalyzer):
         fields: list[dict[str, Any]] = [{} for _ in texts]
         if stacked:
             lexicon = self._lexicon.analyze_batch(texts, stacked)
-            neural = self._neural.analyze_batch(texts, stacked)
+            explained = Mode.POLARITY in stacked
+            neural = (self._neural if explained else self._neural_unexplained).analyze_batch(texts, stacked)
             fields = self._combine(stacked, lexicon, neural)
             if Mode.POLARITY in stacked:
                 self._add_polarity_details(lexicon, neural, fields)
@@ -252,7 +257,7 @@ class HybridAnalyzer(BaseAnalyzer):
         scored = self._combine(
             polarity_only,
             self._lexicon.analyze_batch(sentence_texts, polarity_only),
-            self._neural.analyze_batch(sentence_texts, polarity_only),
+            self._neural_unexplained.analyze_batch(sentence_texts, polarity_only),
         )
         sentence_polarities = iter(row["polarity"] for row in scored)
         for lex, row in zip(lexicon, fields):

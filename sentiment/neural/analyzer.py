@@ -8,6 +8,7 @@ removed (exact for any architecture, and cheap for the MLP, whose variants run a
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -103,6 +104,13 @@ class NeuralAnalyzer(BaseAnalyzer):
                 self.aspects = NeuralAspectScorer.load(models_dir)
         # the modes with a model, not every servable one
         self.modes = frozenset(self.models) | ({Mode.ASPECT} if self.aspects else set())
+
+    def without_explanations(self) -> "NeuralAnalyzer":
+        """The same loaded models (shared, not copied), answering without token attributions,
+        which cost several times the prediction itself."""
+        quiet = copy.copy(self)
+        quiet.explain = False
+        return quiet
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         tokens = [tokenize(text) for text in texts]
