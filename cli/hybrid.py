@@ -16,13 +16,16 @@ def fit_hybrid(
     data_root: Annotated[Optional[Path], typer.Option("--data-root", help="Folder that relative data paths start from.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for stacker.json (default models/hybrid/<mode>).")] = None,
 ) -> None:
-    """Fit the lexicon+neural stacker on the config's dev split; prints out-of-fold dev metrics."""
+    """Fit the lexicon+neural stacker on the config's dev split (the MLP, the RNN or both, whichever
+    cross-validates best); prints out-of-fold dev metrics."""
     from sentiment.hybrid import fit_from_config
 
     stacker = fit_from_config(config, data_root=data_root, out_dir=out)
     metrics = stacker.metrics or {}
+    sources = ", ".join(f"{name} {metrics[name]:.4f}" for name in ("lexicon", "neural", "neural-rnn") if name in metrics)
+    candidates = ", ".join(f"{name} {value:.4f}" for name, value in metrics.get("candidates", {}).items())
     typer.echo(
         f"{stacker.mode.value}: dev {metrics.get('metric')} hybrid {metrics.get('hybrid_cross_validated', 0):.4f} "
-        f"(out-of-fold) vs lexicon {metrics.get('lexicon', 0):.4f}, neural {metrics.get('neural', 0):.4f} "
-        f"on {metrics.get('examples')} examples"
+        f"(out-of-fold, sources {'+'.join(stacker.sources)}) vs {sources} on {metrics.get('examples')} examples; "
+        f"candidate source sets: {candidates}"
     )

@@ -1,12 +1,14 @@
-"""The hybrid analyzer: a stacked, calibrated combination of the lexicon and the neural analyzer.
+"""The hybrid analyzer: a stacked, calibrated combination of the lexicon and the neural analyzers.
 
-For each mode, a small linear model (a "stacker") takes both analyzers' output distributions as
-features and predicts the mode's labels. It is fitted on a dev split with cross-validation
-(`fit_stacker`), so the reported dev metrics of the hybrid are out-of-fold, never in-sample, and it
-is saved as plain JSON numbers (no pickle) in models/hybrid/<mode>/stacker.json.
+For each mode, a small linear model (a "stacker") takes its sources' output distributions as
+features and predicts the mode's labels. The sources are the lexicon analyzer plus the neural MLP
+("neural"), the neural RNN ("neural-rnn") or both: `fit_stacker` compares those sets out of fold
+on a dev split and keeps the best (a slower set must earn its cost). The reported dev metrics of
+the hybrid are out-of-fold, never in-sample, and the stacker is saved as plain JSON numbers (no
+pickle) in models/hybrid/<mode>/stacker.json, with the names of its sources.
 
-The hybrid only combines the two analyzers' public results, so it works with any pair of analyzers
-that serve a mode.
+The hybrid only combines the analyzers' public results, so it works with any analyzers that serve
+a mode.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from .types import (
     TokenWeight,
 )
 
-STACKER_FORMAT_VERSION = 1
+# Version 2 names the sources; version 1 files (lexicon + neural MLP) still load.
+STACKER_FORMAT_VERSION = 2
+READABLE_STACKER_VERSIONS = (1, 2)
 STACKER_FILE = "stacker.json"
 # Modes combined by a stacker; the aspect mode is combined by sentiment.aspects' own combiner.
 HYBRID_MODES = (Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT)
@@ -56,8 +60,18 @@ REGULARIZATION_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 CROSS_VALIDATION_FOLDS = 5
 # Multi-label decision thresholds are searched on this grid (out-of-fold scores) per label.
 THRESHOLD_GRID = tuple(round(0.05 * i, 2) for i in range(1, 19))
-# Each source's explanation weights are scaled to a maximum magnitude of 1 before they are merged.
-EXPLANATION_SOURCES = ("lexicon", "neural")
+# The analyzers a stacker can combine, by the name its file records.
+LEXICON_SOURCE, MLP_SOURCE, RNN_SOURCE = "lexicon", "neural", "neural-rnn"
+DEFAULT_SOURCES = (LEXICON_SOURCE, MLP_SOURCE)
+# Source sets compared when fitting, cheapest first (the RNN costs several times the MLP).
+CANDIDATE_SOURCE_SETS = (
+    (LEXICON_SOURCE, MLP_SOURCE),
+    (LEXICON_SOURCE, RNN_SOURCE),
+    (LEXICON_SOURCE, MLP_SOURCE, RNN_SOURCE),
+)
+# A slower source set is kept only if it beats the best cheaper one by this much out of fold:
+# smaller differences are within cross-validation noise on a few thousand dev texts.
+MIN_GAIN_FOR_SLOWER_SOURCES = 0.005
 
 
 def _distribution(analysis: Analysis, mode: Mode) -> tuple[list[float], float]:
@@ -74,10 +88,10 @@ def _distribution(analysis: Analysis, mode: Mode) -> tuple[list[float], float]:
     return [float(values.get(label, 0.0)) for label in labels], float(score)
 
 
-def stack_features(mode: Mode, lexicon: Analysis, neural: Analysis) -> np.ndarray:
-    """Features for one text: log-probabilities of both analyzers and their summary scores."""
+def stack_features(mode: Mode, *analyses: Analysis) -> np.ndarray:
+    """Features for one text: each source's log-probabilities and summary score, in source order."""
     row: list[float] = []
-    for analysis in (lexicon, neural):
+    for analysis in analyses:
         probabilities, score = _distribution(analysis, mode)
         row.extend(math.log(max(p, PROBABILITY_FLOOR)) for p in probabilities)
         row.append(score)
@@ -95,6 +109,7 @@ class Stacker:
     intercept: np.ndarray  # (labels,)
     thresholds: tuple[float, ...] = ()
     metrics: dict[str, Any] | None = None
+    sources: tuple[str, ...] = DEFAULT_SOURCES
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         # Row by row: a batched matrix product may round differently from a single row's, and
@@ -115,7 +130,8 @@ class Stacker:
             "mode": self.mode.value,
             "labels": list(self.labels),
             "multi_label": self.multi_label,
-            "features": "per source (lexicon, neural): log(max(p, 1e-4)) per label, then a summary score",
+            "sources": list(self.sources),
+            "features": "per source, in order: log(max(p, 1e-4)) per label, then a summary score",
             "coef": self.coef.tolist(),
             "intercept": self.intercept.tolist(),
             "thresholds": list(self.thresholds),
@@ -133,16 +149,21 @@ class Stacker:
             raise ResourceError(f"hybrid stacker missing: {path}") from None
         except (OSError, ValueError) as error:
             raise ResourceError(f"hybrid stacker unreadable: {path}: {error}") from None
-        if payload.get("format_version") != STACKER_FORMAT_VERSION:
+        if payload.get("format_version") not in READABLE_STACKER_VERSIONS:
             raise ResourceError(
-                f"{path}: format_version {payload.get('format_version')!r}, expected {STACKER_FORMAT_VERSION}"
+                f"{path}: format_version {payload.get('format_version')!r}, expected one of {READABLE_STACKER_VERSIONS}"
             )
         try:
             mode = Mode(payload["mode"])
             labels = tuple(payload["labels"])
+            sources = tuple(payload.get("sources", DEFAULT_SOURCES))
+            if not _valid_sources(sources):
+                raise ValueError(
+                    f"sources {list(sources)}: expected {LEXICON_SOURCE!r} then {MLP_SOURCE!r} and/or {RNN_SOURCE!r}"
+                )
             coef = np.asarray(payload["coef"], dtype=np.float64)
             intercept = np.asarray(payload["intercept"], dtype=np.float64)
-            expected_width = 2 * (len(LABELS_BY_MODE[mode]) + 1)
+            expected_width = len(sources) * (len(LABELS_BY_MODE[mode]) + 1)
             if labels != LABELS_BY_MODE[mode] or coef.shape != (len(labels), expected_width):
                 raise ValueError(f"shape {coef.shape} / labels {labels} do not fit mode {mode.value}")
             return cls(
@@ -153,6 +174,7 @@ class Stacker:
                 intercept=intercept,
                 thresholds=tuple(float(t) for t in payload.get("thresholds", ())),
                 metrics=payload.get("metrics") or {},
+                sources=sources,
             )
         except (KeyError, ValueError, TypeError) as error:
             raise ResourceError(f"hybrid stacker corrupted: {path}: {error}") from None
@@ -162,8 +184,9 @@ class HybridAnalyzer(BaseAnalyzer):
     """Lexicon + neural, combined per mode by a stacker fitted on dev (aspects: by the aspect
     combiner of sentiment.aspects); serves the modes for which a fitted combiner is shipped.
 
-    `lexicon` and `neural` may be given as built analyzers (any analyzers serving the modes);
-    otherwise the shipped ones are built. Stackers are read from `models_dir`/hybrid/<mode>/.
+    `lexicon`, `neural` (MLP) and `rnn` may be given as built analyzers (any analyzers serving the
+    modes); otherwise the ones the stackers name are built from the shipped models. Stackers are
+    read from `models_dir`/hybrid/<mode>/.
     """
 
     name = "hybrid"
@@ -175,8 +198,11 @@ class HybridAnalyzer(BaseAnalyzer):
         neural: Analyzer | None = None,
         models_dir: str | os.PathLike[str] | None = None,
         lexicon_files: Sequence[str | os.PathLike[str]] = (),
+        rnn: Analyzer | None = None,
     ) -> None:
         folder = find_models_dir(models_dir)
+        stacker_files = {mode: folder / "hybrid" / mode.value for mode in HYBRID_MODES}
+        found = {mode: Stacker.load(d) for mode, d in stacker_files.items() if (d / STACKER_FILE).is_file()}
         if lexicon is None:
             from .lexicon.analyzer import LexiconAnalyzer
 
@@ -185,17 +211,22 @@ class HybridAnalyzer(BaseAnalyzer):
             from .neural.analyzer import NeuralAnalyzer
 
             neural = NeuralAnalyzer(models_dir=folder)
-        self._lexicon, self._neural = lexicon, neural
+        if rnn is None and any(RNN_SOURCE in s.sources for s in found.values()):
+            from .neural.analyzer import NeuralAnalyzer
+
+            rnn = NeuralAnalyzer(models_dir=folder, arch="rnn")
+        parts: dict[str, Analyzer] = {LEXICON_SOURCE: lexicon, MLP_SOURCE: neural}
+        if rnn is not None:
+            parts[RNN_SOURCE] = rnn
+        self._parts = parts
         # Neural explanations are only used to explain polarity; every other call (the other modes,
         # the per-sentence polarities) goes to a view of the same models that skips them.
-        without_explanations = getattr(neural, "without_explanations", None)
-        self._neural_unexplained = without_explanations() if without_explanations else neural
-        stackers = {}
-        for mode in HYBRID_MODES:
-            stacker_dir = folder / "hybrid" / mode.value
-            if mode in lexicon.modes and mode in neural.modes and (stacker_dir / STACKER_FILE).is_file():
-                stackers[mode] = Stacker.load(stacker_dir)
-        self._stackers = stackers
+        self._unexplained = {name: _without_explanations(part) for name, part in parts.items()}
+        self._stackers = {
+            mode: stacker
+            for mode, stacker in found.items()
+            if all(name in parts and mode in parts[name].modes for name in stacker.sources)
+        }
         self._aspects = None
         if Mode.ASPECT in lexicon.modes:
             from .aspects.analyzer import HYBRID_ASPECT_DIR, AspectCombiner, HybridAspectScorer, load_lexicon_scorer
@@ -207,9 +238,9 @@ class HybridAnalyzer(BaseAnalyzer):
                     getattr(lexicon, "aspect_scorer", None) or load_lexicon_scorer(),
                     AspectCombiner.load(folder / HYBRID_ASPECT_DIR),
                 )
-        if not stackers and self._aspects is None:
+        if not self._stackers and self._aspects is None:
             raise ResourceError(f"no hybrid stackers under {folder / 'hybrid'}; fit them with `sentiment fit-hybrid`")
-        self.modes = frozenset(stackers) | ({Mode.ASPECT} if self._aspects else set())  # type: ignore[misc]
+        self.modes = frozenset(self._stackers) | ({Mode.ASPECT} if self._aspects else set())  # type: ignore[misc]
 
     @property
     def stackers(self) -> dict[Mode, Stacker]:
@@ -219,33 +250,42 @@ class HybridAnalyzer(BaseAnalyzer):
         stacked = tuple(mode for mode in modes if mode in self._stackers)
         fields: list[dict[str, Any]] = [{} for _ in texts]
         if stacked:
-            lexicon = self._lexicon.analyze_batch(texts, stacked)
             explained = Mode.POLARITY in stacked
-            neural = (self._neural if explained else self._neural_unexplained).analyze_batch(texts, stacked)
-            fields = self._combine(stacked, lexicon, neural)
-            if Mode.POLARITY in stacked:
-                self._add_polarity_details(lexicon, neural, fields)
+            results = {
+                name: self._source(name, explained).analyze_batch(
+                    texts, tuple(m for m in stacked if name in self._stackers[m].sources)
+                )
+                for name in self._parts
+                if any(name in self._stackers[m].sources for m in stacked)
+            }
+            fields = self._combine(stacked, results)
+            if explained:
+                self._add_polarity_details(results, fields)
         if Mode.ASPECT in modes:
             for row, aspects in zip(fields, self._aspects.score_batch(texts)):
                 row["aspects"] = aspects
         return [Analysis(text=text, analyzer=self.name, **row) for text, row in zip(texts, fields)]
 
-    def _combine(self, modes: Sequence[Mode], lexicon: list[Analysis], neural: list[Analysis]) -> list[dict]:
-        fields: list[dict[str, Any]] = [{} for _ in lexicon]
+    def _source(self, name: str, explained: bool) -> Analyzer:
+        return self._parts[name] if explained else self._unexplained[name]
+
+    def _combine(self, modes: Sequence[Mode], results: dict[str, list[Analysis]]) -> list[dict]:
+        fields: list[dict[str, Any]] = [{} for _ in next(iter(results.values()))]
         for mode in modes:
             stacker = self._stackers[mode]
-            features = np.stack([stack_features(mode, lex, neu) for lex, neu in zip(lexicon, neural)])
+            columns = [results[name] for name in stacker.sources]
+            features = np.stack([stack_features(mode, *row) for row in zip(*columns)])
             for row, probabilities in zip(fields, stacker.probabilities(features)):
                 row.update(_result_fields(stacker, probabilities))
         return fields
 
-    def _add_polarity_details(
-        self, lexicon: list[Analysis], neural: list[Analysis], fields: list[dict[str, Any]]
-    ) -> None:
+    def _add_polarity_details(self, results: dict[str, list[Analysis]], fields: list[dict[str, Any]]) -> None:
         """A merged explanation and per-sentence hybrid polarity (all sentences scored in one batch)."""
+        sources = self._stackers[Mode.POLARITY].sources
+        lexicon = results[LEXICON_SOURCE]
         sentence_texts: list[str] = []
-        for lex, neu, row in zip(lexicon, neural, fields):
-            row["explanation"] = merge_explanations(lex.explanation or (), neu.explanation or ())
+        for row, lex, *others in zip(fields, lexicon, *(results[name] for name in sources)):
+            row["explanation"] = merge_explanations(*(a.explanation or () for a in others))
             spans = lex.sentences or ()
             if len(spans) > 1:
                 sentence_texts.extend(s.text for s in spans)
@@ -256,8 +296,7 @@ class HybridAnalyzer(BaseAnalyzer):
         polarity_only = (Mode.POLARITY,)
         scored = self._combine(
             polarity_only,
-            self._lexicon.analyze_batch(sentence_texts, polarity_only),
-            self._neural_unexplained.analyze_batch(sentence_texts, polarity_only),
+            {name: self._unexplained[name].analyze_batch(sentence_texts, polarity_only) for name in sources},
         )
         sentence_polarities = iter(row["polarity"] for row in scored)
         for lex, row in zip(lexicon, fields):
@@ -265,6 +304,23 @@ class HybridAnalyzer(BaseAnalyzer):
                 row["sentences"] = tuple(
                     SentenceSentiment(s.text, s.start, s.end, next(sentence_polarities)) for s in lex.sentences
                 )
+
+
+def _valid_sources(sources: Sequence[str]) -> bool:
+    """The lexicon first, then one or both neural families, each once."""
+    neural = tuple(sources[1:])
+    return (
+        tuple(sources[:1]) == (LEXICON_SOURCE,)
+        and bool(neural)
+        and len(set(neural)) == len(neural)
+        and set(neural) <= {MLP_SOURCE, RNN_SOURCE}
+    )
+
+
+def _without_explanations(analyzer: Analyzer) -> Analyzer:
+    """A view of `analyzer` that skips token attributions, where it offers one."""
+    quiet = getattr(analyzer, "without_explanations", None)
+    return quiet() if quiet else analyzer
 
 
 def _result_fields(stacker: Stacker, probabilities: np.ndarray) -> dict[str, Any]:
@@ -287,18 +343,16 @@ def _result_fields(stacker: Stacker, probabilities: np.ndarray) -> dict[str, Any
     return {"intent": Intent(labels[best], float(probabilities[best]), distribution)}
 
 
-def merge_explanations(
-    lexicon: Sequence[TokenWeight], neural: Sequence[TokenWeight]
-) -> tuple[TokenWeight, ...]:
-    """One explanation from both sources: each scaled to max |weight| 1, summed per span, averaged."""
+def merge_explanations(*explanations: Sequence[TokenWeight]) -> tuple[TokenWeight, ...]:
+    """One explanation from several sources: each scaled to max |weight| 1, summed per span, averaged."""
     merged: dict[tuple[int, int], list[Any]] = {}
-    for source in (lexicon, neural):
+    for source in explanations:
         peak = max((abs(t.weight) for t in source), default=0.0)
         if peak == 0.0:
             continue
         for token in source:
             entry = merged.setdefault((token.start, token.end), [token.token, 0.0])
-            entry[1] += token.weight / peak / len(EXPLANATION_SOURCES)
+            entry[1] += token.weight / peak / len(explanations)
     return tuple(
         TokenWeight(token, start, end, weight)
         for (start, end), (token, weight) in sorted(merged.items())
@@ -399,6 +453,19 @@ def _predict(mode: Mode, scores: np.ndarray, thresholds: Sequence[float]) -> np.
     return scores.argmax(axis=1)
 
 
+def _cross_validate(mode: Mode, features: np.ndarray, targets: np.ndarray) -> tuple[float, float, tuple[float, ...]]:
+    """The best (out-of-fold metric, regularization strength, thresholds) over REGULARIZATION_GRID."""
+    best: tuple[float, float, tuple[float, ...]] | None = None
+    for c in REGULARIZATION_GRID:
+        scores = _out_of_fold(features, targets, mode, c)
+        thresholds = _best_thresholds(scores, targets) if mode is Mode.EMOTION else ()
+        value = _metric(mode, targets, _predict(mode, scores, thresholds))
+        if best is None or value > best[0]:
+            best = (value, c, thresholds)
+    assert best is not None
+    return best
+
+
 def fit_stacker(
     mode: Mode,
     texts: Sequence[str],
@@ -406,43 +473,48 @@ def fit_stacker(
     lexicon: Analyzer,
     neural: Analyzer,
     data_description: str = "",
+    rnn: Analyzer | None = None,
 ) -> Stacker:
     """Fit the stacker for `mode` on labeled dev data; metrics are out-of-fold on that data.
 
-    `labels` are label names (a list of names per text for emotion). The returned stacker's
-    `metrics` compare hybrid (cross-validated), lexicon and neural on the same texts.
+    `labels` are label names (a list of names per text for emotion). With an `rnn` analyzer that
+    serves the mode, each set of CANDIDATE_SOURCE_SETS is cross-validated and the best kept, a
+    slower set only if it gains MIN_GAIN_FOR_SLOWER_SOURCES over the best cheaper one. The returned
+    stacker's `metrics` compare the hybrid (cross-validated) with each source on the same texts.
     """
     mode = Mode(mode)
     if mode not in HYBRID_MODES:
         raise ValueError(f"the hybrid serves {', '.join(m.value for m in HYBRID_MODES)}, not {mode.value}")
-    lex = lexicon.analyze_batch(list(texts), [mode])
-    neu = neural.analyze_batch(list(texts), [mode])
-    features = np.stack([stack_features(mode, a, b) for a, b in zip(lex, neu)])
+    parts = {LEXICON_SOURCE: lexicon, MLP_SOURCE: neural}
+    if rnn is not None and mode in rnn.modes:
+        parts[RNN_SOURCE] = rnn
+    results = {name: part.analyze_batch(list(texts), [mode]) for name, part in parts.items()}
     targets = _targets(mode, labels)
     multi_label = mode is Mode.EMOTION
 
-    best: tuple[float, float, tuple[float, ...]] | None = None
-    for c in REGULARIZATION_GRID:
-        scores = _out_of_fold(features, targets, mode, c)
-        thresholds = _best_thresholds(scores, targets) if multi_label else ()
-        value = _metric(mode, targets, _predict(mode, scores, thresholds))
-        if best is None or value > best[0]:
-            best = (value, c, thresholds)
-    assert best is not None
-    value, c, thresholds = best
+    candidates: dict[tuple[str, ...], tuple[np.ndarray, tuple[float, float, tuple[float, ...]]]] = {}
+    chosen: tuple[str, ...] | None = None
+    for sources in CANDIDATE_SOURCE_SETS:
+        if not set(sources) <= set(parts):
+            continue
+        features = np.stack([stack_features(mode, *row) for row in zip(*(results[n] for n in sources))])
+        candidates[sources] = (features, _cross_validate(mode, features, targets))
+        if chosen is None or candidates[sources][1][0] >= candidates[chosen][1][0] + MIN_GAIN_FOR_SLOWER_SOURCES:
+            chosen = sources
+    assert chosen is not None
+    features, (value, c, thresholds) = candidates[chosen]
     coef, intercept = _fit_linear(features, targets, multi_label, c, len(LABELS_BY_MODE[mode]))
-    metric_name = "macro_f1" if multi_label else "accuracy"
     metrics = {
         "data": data_description,
         "examples": len(texts),
-        "metric": metric_name,
+        "metric": "macro_f1" if multi_label else "accuracy",
         "hybrid_cross_validated": value,
-        "lexicon": _metric(mode, targets, _decide(mode, lex)),
-        "neural": _metric(mode, targets, _decide(mode, neu)),
+        **{name: _metric(mode, targets, _decide(mode, results[name])) for name in parts},
+        "candidates": {"+".join(sources): found[1][0] for sources, found in candidates.items()},
         "regularization_c": c,
         "folds": CROSS_VALIDATION_FOLDS,
     }
-    return Stacker(mode, LABELS_BY_MODE[mode], multi_label, coef, intercept, thresholds, metrics)
+    return Stacker(mode, LABELS_BY_MODE[mode], multi_label, coef, intercept, thresholds, metrics, chosen)
 
 
 def fit_from_config(
@@ -454,8 +526,9 @@ def fit_from_config(
     """Fit and save the stacker for the mode of a neural training config, on that config's dev split.
 
     The dev split is exactly the one the neural model was selected on (same sources, same seed), so
-    neither the neural model nor the stacker ever sees test data. Saved to
-    `out_dir` (default `<models_dir>/hybrid/<mode>`).
+    neither the neural models nor the stacker ever see test data. The shipped RNN joins the
+    candidate sources where one serves the mode. Saved to `out_dir` (default
+    `<models_dir>/hybrid/<mode>`).
     """
     from .lexicon.analyzer import LexiconAnalyzer
     from .neural.analyzer import NeuralAnalyzer
@@ -466,13 +539,18 @@ def fit_from_config(
     seed = int(config.get("train", {}).get("seed", 0))
     _, dev = load_data(config, data_root, seed)
     folder = find_models_dir(models_dir)
+    try:
+        rnn: Analyzer | None = NeuralAnalyzer(models_dir=folder, arch="rnn").without_explanations()
+    except ResourceError:  # no RNN models shipped: the MLP sets only
+        rnn = None
     stacker = fit_stacker(
         mode,
         dev.texts,
         dev.labels,
         LexiconAnalyzer(),
-        NeuralAnalyzer(models_dir=folder),
+        NeuralAnalyzer(models_dir=folder).without_explanations(),
         data_description=f"dev split of {Path(config_path).name}: {dev.source}",
+        rnn=rnn,
     )
     stacker.save(Path(out_dir) if out_dir is not None else folder / "hybrid" / mode.value)
     return stacker

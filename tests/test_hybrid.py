@@ -136,3 +136,43 @@ def test_merge_explanations_scales_each_source() -> None:
         [TokenWeight("good", 0, 4, 0.1)],
     )
     assert merged == (TokenWeight("good", 0, 4, 1.0), TokenWeight("bad", 5, 8, -0.25))
+
+
+RNN_TEXTS = [f"item {i} is {word}" for i in range(20) for word in ("good", "great", "superb", "bad")]
+RNN_POLARITY = ["negative" if t.endswith("bad") else "positive" for t in RNN_TEXTS]
+
+
+def test_rnn_source_is_kept_only_when_it_adds_accuracy(parts) -> None:
+    lexicon, neural = parts
+    helpful = fit_stacker(Mode.POLARITY, RNN_TEXTS, RNN_POLARITY, lexicon, neural, rnn=KeywordAnalyzer("rnn", "superb"))
+    assert helpful.sources == ("lexicon", "neural", "neural-rnn")
+    assert helpful.metrics["hybrid_cross_validated"] > max(helpful.metrics[n] for n in ("lexicon", "neural", "neural-rnn"))
+    assert set(helpful.metrics["candidates"]) == {"lexicon+neural", "lexicon+neural-rnn", "lexicon+neural+neural-rnn"}
+    redundant = fit_stacker(Mode.POLARITY, TEXTS, LABELS[Mode.POLARITY], lexicon, neural, rnn=KeywordAnalyzer("rnn", "great"))
+    assert redundant.sources == ("lexicon", "neural")  # the slower source set gains nothing
+
+
+def test_hybrid_with_three_sources_round_trips(parts, tmp_path) -> None:
+    lexicon, neural = parts
+    rnn = KeywordAnalyzer("rnn", "superb")
+    stacker = fit_stacker(Mode.POLARITY, RNN_TEXTS, RNN_POLARITY, lexicon, neural, rnn=rnn)
+    stacker.save(tmp_path / "hybrid" / "polarity")
+    assert Stacker.load(tmp_path / "hybrid" / "polarity").sources == stacker.sources
+    hybrid = HybridAnalyzer(lexicon, neural, models_dir=tmp_path, rnn=rnn)
+    results = hybrid.analyze_batch(["it is good", "it is superb", "it is bad"], modes="polarity")
+    assert [r.polarity.label for r in results] == ["positive", "positive", "negative"]
+    assert results[1].explanation == (TokenWeight("superb", 6, 12, 1 / 3),)  # merged over three sources
+    with pytest.raises(ResourceError, match="no neural models found"):
+        HybridAnalyzer(lexicon, neural, models_dir=tmp_path)  # the stacker names an RNN, none is there
+
+
+def test_version_1_stacker_files_still_load(models, tmp_path) -> None:
+    payload = json.loads((models / "hybrid" / "polarity" / "stacker.json").read_text())
+    payload["format_version"] = 1
+    del payload["sources"]
+    (tmp_path / "stacker.json").write_text(json.dumps(payload))
+    assert Stacker.load(tmp_path).sources == ("lexicon", "neural")
+    payload["format_version"], payload["sources"] = 2, ["neural", "lexicon"]
+    (tmp_path / "stacker.json").write_text(json.dumps(payload))
+    with pytest.raises(ResourceError, match="expected 'lexicon' then"):
+        Stacker.load(tmp_path)
