@@ -16,6 +16,7 @@ from sentiment.aspects.data import B_TAG, I_TAG, O_TAG, AspectSentence, GoldAspe
 from sentiment.aspects.features import build_vocab
 from sentiment.aspects.summary import plot_summary, summarize, term_key
 from sentiment.aspects.tagger import AspectTagger, TaggerConfig
+from sentiment.aspects.prior import CONTRAST, INTENSITY, NEGATOR, PRIOR_CHANNELS, VALENCE, LexiconPrior
 from sentiment.aspects.target_polarity import PolarityConfig, TargetPolarityModel
 from sentiment.aspects.data import term_span
 from sentiment.aspects.training import AspectTrainConfig, fit_polarity, fit_tagger, predicted_spans
@@ -143,6 +144,72 @@ def test_loading_the_wrong_or_a_broken_model_names_the_problem(tiny_models, tmp_
         AspectTagger.load(broken)
     with pytest.raises(ResourceError, match="not found"):
         AspectTagger.load(tmp_path / "missing")
+
+
+@pytest.fixture(scope="module")
+def prior():
+    return LexiconPrior.load()
+
+
+def test_lexicon_prior_rates_opinion_negation_intensity_and_contrast_words(prior):
+    assert prior.values("Flimsy")[VALENCE] < 0 < prior.values("superb")[VALENCE] <= 1.0
+    assert prior.values("drains")[VALENCE] < 0  # a domain cue of aspect_opinions.tsv, not in VADER
+    assert prior.values("not")[NEGATOR] == prior.values("doesn’t")[NEGATOR] == 1.0
+    assert prior.values("very")[INTENSITY] > 0 > prior.values("slightly")[INTENSITY]
+    assert prior.values("but")[CONTRAST] == 1.0
+    assert prior.values("trackpad") == (0.0,) * PRIOR_CHANNELS
+    batch = prior.batch([["not", "bad"], ["great"]], width=3)
+    assert batch.shape == (2, 3, PRIOR_CHANNELS)
+    assert batch[0, 0, NEGATOR] == 1.0 and batch[0, 1, VALENCE] < 0 and batch[1, 0, VALENCE] > 0
+    assert not batch[1, 1:].any()
+
+
+def test_polarity_v2_with_prior_and_proximity_overfits_and_reloads_identically(prior, tmp_path):
+    torch.set_num_threads(1)
+    vocab = build_vocab(([t.text for t in tokenize(s.text)] for s in TRAIN), min_count=1, max_size=100)
+    examples = polarity_examples(TRAIN)
+    config = PolarityConfig(**{**TINY_POLARITY.__dict__, "lexicon_prior": True, "proximity_window": 8})
+    model, _ = fit_polarity(examples, {"train": examples}, config, vocab, OVERFIT, log=lambda line: None)
+    assert model.prior is not None
+    targets = [(e.tokens, e.first, e.last) for e in examples]
+    assert [p.label for p in model.predict(targets)] == [e.label for e in examples]
+    loaded = TargetPolarityModel.load(model.save(tmp_path / "polarity"))
+    assert loaded.config == config and loaded.config.arch == "aspect-polarity.v2"
+    for before, after in zip(model.predict(targets), loaded.predict(targets)):
+        assert np.array_equal(before.probabilities, after.probabilities)
+        assert np.array_equal(before.attention, after.attention)
+    # The prior is an input: other lexicon values change the prediction of an opinion word.
+    flipped = LexiconPrior({w: (-v[VALENCE], *v[1:]) for w, v in prior.table.items()})
+    changed = TargetPolarityModel(loaded.config, loaded.vocab, loaded.net, prior=flipped)
+    assert any(not np.array_equal(a.probabilities, b.probabilities) for a, b in zip(loaded.predict(targets), changed.predict(targets)))
+
+
+def test_target_batch_measures_distance_to_the_aspect(tiny_models):
+    _, polarity, _ = tiny_models
+    batch = polarity.batch([(("a", "b", "c", "d", "e"), 1, 2)])
+    assert batch.distance.tolist() == [[1, 0, 0, 1, 2]]
+    assert batch.aspect.tolist() == [[False, True, True, False, False]]
+    assert batch.prior is None
+
+
+def test_version_1_polarity_models_still_load(tiny_models, tmp_path):
+    """A v1 directory (no lexicon_prior / proximity_window in its config) loads as the v1 network."""
+    _, polarity, _ = tiny_models
+    v1 = PolarityConfig(**{**polarity.config.__dict__, "arch": "aspect-polarity.v1"})
+    folder = TargetPolarityModel(v1, polarity.vocab, polarity.net).save(tmp_path / "v1")
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    for field in ("lexicon_prior", "proximity_window"):
+        del config["net"][field]
+    (folder / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
+    loaded = TargetPolarityModel.load(folder)
+    assert loaded.config.arch == "aspect-polarity.v1" and loaded.prior is None
+    targets = [(e.tokens, e.first, e.last) for e in polarity_examples(TRAIN)]
+    for before, after in zip(polarity.predict(targets), loaded.predict(targets)):
+        assert np.array_equal(before.probabilities, after.probabilities)
+    with pytest.raises(ValueError, match="aspect-polarity.v2"):
+        PolarityConfig(arch="aspect-polarity.v1", lexicon_prior=True)
+    with pytest.raises(ValueError, match="valid: aspect-polarity.v1, aspect-polarity.v2"):
+        PolarityConfig(arch="aspect-polarity.v9")
 
 
 def test_neural_scorer_keeps_offsets_in_multi_sentence_texts(tiny_models):

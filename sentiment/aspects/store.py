@@ -35,14 +35,15 @@ def save_network(folder: str | Path, net_config: Any, vocab: Vocab, net: torch.n
 
 def load_network(folder: str | Path, config_class: type, net_class: type) -> tuple[Any, Vocab, torch.nn.Module, dict[str, Any]]:
     """(net config, vocabulary, network in eval mode, metadata) from a model directory whose
-    architecture must be `config_class`'s; every missing or corrupted file is a ResourceError."""
+    architecture must be one `config_class` builds; every missing or corrupted file is a ResourceError."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ResourceError(f"model directory not found: {folder}")
     config = read_config(folder)
-    expected = config_class.arch
-    if config.get("arch") != expected:
-        raise ResourceError(f"model {folder} has architecture {config.get('arch')!r}; expected {expected!r}")
+    # A config class lists the architectures it builds in ARCHS (older versions it still loads).
+    expected = getattr(config_class, "ARCHS", (config_class.arch,))
+    if config.get("arch") not in expected:
+        raise ResourceError(f"model {folder} has architecture {config.get('arch')!r}; expected {' or '.join(map(repr, expected))}")
     try:
         fields = dict(config["net"])
         net_config = config_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
