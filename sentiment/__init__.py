@@ -46,6 +46,13 @@ register(
     description="Statistical: trained MLP/RNN models shipped in models/neural/<mode>/ (torch).",
 )
 register(
+    "transformer",
+    "sentiment.transformer:TransformerAnalyzer",
+    modes=frozenset({Mode.POLARITY, Mode.FINE_GRAINED, Mode.EMOTION, Mode.INTENT}),
+    description="Optional: your local Hugging Face sequence-classification checkpoint (path=... or "
+    "SENTIMENT_TRANSFORMER_DIR); the modes its labels name. None ships.",
+)
+register(
     "hybrid",
     "sentiment.hybrid:HybridAnalyzer",
     modes=frozenset(Mode),

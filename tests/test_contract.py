@@ -19,6 +19,7 @@ from sentiment import (
     available_analyzers,
     get_analyzer,
 )
+from tiny_transformer import tiny_checkpoint
 
 TEXTS = (
     "The camera struggles in low light but the battery is great!",
@@ -36,13 +37,36 @@ CASES = [
     for mode in sorted(spec.modes, key=lambda m: m.value)
 ]
 
-_BUILT: dict[str, object] = {}
+# The transformer analyzer ships no checkpoint: it is checked on tiny random ones whose labels
+# serve each mode (a five-star one serves fine_grained and polarity, so it is the default).
+TRANSFORMER = "transformer"
+TINY_CHECKPOINT_LABELS = {
+    Mode.POLARITY: (POLARITY_LABELS, False),
+    Mode.FINE_GRAINED: (("1 star", "2 stars", "3 stars", "4 stars", "5 stars"), False),
+    Mode.EMOTION: (EMOTION_LABELS, True),
+    Mode.INTENT: (INTENT_LABELS, False),
+}
 
 
-def _analyzer(name: str):
-    if name not in _BUILT:
-        _BUILT[name] = get_analyzer(name)
-    return _BUILT[name]
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """`build(name, mode=None)`: the analyzer registered as `name`, built once per module."""
+    built: dict[tuple[str, Mode | None], object] = {}
+
+    def analyzer(name: str, mode: Mode | None = None):
+        if name != TRANSFORMER:
+            mode = None
+        key = (name, mode)
+        if key not in built:
+            if name == TRANSFORMER:
+                labels, multi_label = TINY_CHECKPOINT_LABELS[mode or Mode.FINE_GRAINED]
+                folder = tmp_path_factory.mktemp(f"tiny-{(mode or Mode.FINE_GRAINED).value}")
+                built[key] = get_analyzer(name, path=tiny_checkpoint(folder, labels, multi_label))
+            else:
+                built[key] = get_analyzer(name)
+        return built[key]
+
+    return analyzer
 
 
 def _check_distribution(values, labels) -> None:
@@ -93,8 +117,8 @@ def _check_result(result: Analysis, text: str, name: str, mode: Mode) -> None:
 
 
 @pytest.mark.parametrize(("name", "mode"), CASES, ids=[f"{n}-{m.value}" for n, m in CASES])
-def test_analyzer_contract(name: str, mode: Mode) -> None:
-    analyzer = _analyzer(name)
+def test_analyzer_contract(build, name: str, mode: Mode) -> None:
+    analyzer = build(name, mode)
     assert analyzer.name == name and mode in analyzer.modes
     batch = analyzer.analyze_batch(list(TEXTS), modes=[mode])
     assert len(batch) == len(TEXTS)
@@ -106,8 +130,8 @@ def test_analyzer_contract(name: str, mode: Mode) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(available_analyzers()))
-def test_unsupported_and_unknown_modes_list_valid_choices(name: str) -> None:
-    analyzer = _analyzer(name)
+def test_unsupported_and_unknown_modes_list_valid_choices(build, name: str) -> None:
+    analyzer = build(name)
     with pytest.raises(UnsupportedModeError, match="valid modes: .*polarity"):
         analyzer.analyze("fine", modes=["sarcasm"])
     for mode in set(Mode) - set(analyzer.modes):
@@ -116,8 +140,8 @@ def test_unsupported_and_unknown_modes_list_valid_choices(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(available_analyzers()))
-def test_non_text_input_is_refused(name: str) -> None:
-    analyzer = _analyzer(name)
+def test_non_text_input_is_refused(build, name: str) -> None:
+    analyzer = build(name)
     with pytest.raises(InvalidInputError):
         analyzer.analyze(42)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError):
@@ -125,8 +149,8 @@ def test_non_text_input_is_refused(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(available_analyzers()))
-def test_all_modes_at_once_fill_every_field(name: str) -> None:
-    analyzer = _analyzer(name)
+def test_all_modes_at_once_fill_every_field(build, name: str) -> None:
+    analyzer = build(name)
     result = analyzer.analyze(TEXTS[0], modes=sorted(analyzer.modes, key=lambda m: m.value))
     fields = {Mode.POLARITY: "polarity", Mode.FINE_GRAINED: "fine_grained", Mode.ASPECT: "aspects",
               Mode.EMOTION: "emotion", Mode.INTENT: "intent"}

@@ -149,6 +149,15 @@ def test_restricting_a_three_class_prediction_to_binary_gold():
     assert report.labels == ("negative", "positive") and report.accuracy == 1.0
 
 
+def test_one_element_label_lists_score_as_single_labels_and_longer_ones_are_refused():
+    # emotion6's JSONL stores each single label as ["joy"]
+    probabilities = np.array([[0.7, 0.3], [0.2, 0.8]])
+    report = score_probabilities(["joy", "sadness"], [("joy",), ("joy",)], probabilities, False)
+    assert report.accuracy == 0.5 and report.per_class[0].support == 2
+    with pytest.raises(ValueError, match="multi-label gold labels"):
+        score_probabilities(["joy", "sadness"], [("joy", "sadness"), ("joy",)], probabilities, False)
+
+
 def test_multilabel_report_and_threshold_tuning():
     gold = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
     probabilities = np.array([[0.3, 0.1], [0.1, 0.2], [0.35, 0.3], [0.05, 0.05]])

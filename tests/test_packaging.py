@@ -91,7 +91,15 @@ analysis = get_analyzer("lexicon").analyze("The battery life is great, but the s
 served = {}
 for name, spec in sentiment.available_analyzers().items():
     modes = sorted(m.value for m in spec.modes)
-    get_analyzer(name).analyze("Great battery.", modes=modes)
+    if name == "transformer":  # ships no checkpoint: it must say how to pass one
+        try:
+            get_analyzer(name)
+        except ResourceError as error:
+            assert "path=" in str(error), error
+        else:
+            raise AssertionError("the transformer analyzer built without a checkpoint")
+    else:
+        get_analyzer(name).analyze("Great battery.", modes=modes)
     served[name] = modes
 print(json.dumps({
     "module": sentiment.__file__,

@@ -199,6 +199,8 @@ def _gold_positions(labels: Sequence[str], corpus_labels: Sequence[object]) -> n
             name = label
         elif hasattr(label, "items"):
             name = max(label, key=label.__getitem__)  # type: ignore[arg-type]
+        elif len(label) == 1:  # type: ignore[arg-type]  # a one-element list, as single-label JSONL files give
+            (name,) = label  # type: ignore[misc]
         else:
             raise ValueError("multi-label gold labels need a multi-label model or mode")
         if name not in index:
