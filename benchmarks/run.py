@@ -64,6 +64,14 @@ EVALUATION_OPTIONS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "neural": ("no explanations", lambda: {"explain": False}),
     "hybrid": ("no explanations", _neural_without_explanations),  # its neural part with explain=False
 }
+# Further builds timed for throughput only, by analyzer: the neural analyzer's RNN family (its
+# accuracy is that of the models it loads, reported by their own evaluation).
+THROUGHPUT_EXTRA_VARIANTS: dict[str, tuple[tuple[str, Callable[[], dict[str, Any]]], ...]] = {
+    "neural": (
+        ("arch=rnn", lambda: {"arch": "rnn"}),
+        ("arch=rnn, no explanations", lambda: {"arch": "rnn", "explain": False}),
+    ),
+}
 VERSIONED_PACKAGES = (
     "sentiment", "vaderSentiment", "textblob", "nltk", "numpy", "scipy", "scikit-learn",
     "torch", "safetensors", "matplotlib",
@@ -350,9 +358,10 @@ def throughput(candidates: list[Candidate], texts_by_kind: dict[str, list[str]],
     """docs/s per analyzer (and mode) on short and long texts, and its ratio to VADER per round (median).
 
     Each analyzer is timed as users get it; one built with different options for the accuracy runs
-    is timed as well, as the variant named in results.json."""
+    is timed as well, as the variant named in results.json, and so are its THROUGHPUT_EXTRA_VARIANTS."""
     vader = vader_score_function()
     rows: list[dict] = []
+    extras = {candidate.name: extra_variants(candidate) for candidate in candidates if candidate.analyzer is not None}
     for kind, texts in texts_by_kind.items():
 
         def vader_run(batch: list[str]) -> None:
@@ -369,10 +378,28 @@ def throughput(candidates: list[Candidate], texts_by_kind: dict[str, list[str]],
             variants = [("default", candidate.analyzer)]
             if candidate.evaluation_analyzer is not candidate.analyzer:
                 variants.append((candidate.notes["accuracy_runs_built_with"], candidate.evaluation_analyzer))
+            variants += [(name, analyzer) for name, analyzer in extras[candidate.name] if set(modes) <= analyzer_modes(analyzer)]
             for mode in modes:
                 for variant, analyzer in variants:
                     rows.append(_time_one(candidate.name, variant, analyzer, mode, kind, texts, vader_run, rounds))
     return rows
+
+
+def extra_variants(candidate: Candidate) -> list[tuple[str, Any]]:
+    """The candidate's THROUGHPUT_EXTRA_VARIANTS that build."""
+    from sentiment import get_analyzer
+
+    built = []
+    for variant, options in THROUGHPUT_EXTRA_VARIANTS.get(candidate.name, ()):
+        try:
+            built.append((variant, get_analyzer(candidate.name, **options())))
+        except Exception as error:  # e.g. no RNN models shipped: reported, not fatal
+            print(f"[speed] {candidate.name} ({variant}) not built: {error}", file=sys.stderr)
+    return built
+
+
+def analyzer_modes(analyzer: Any) -> set[str]:
+    return {mode.value for mode in analyzer.modes}
 
 
 def _time_one(name: str, variant: str, analyzer: Any, mode: str, kind: str, texts: list[str],

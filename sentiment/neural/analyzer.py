@@ -1,9 +1,10 @@
 """The `neural` analyzer: trained models (models/neural/<mode>/) behind the common interface.
 
 Each mode it serves has its own model directory, loaded explicitly when the analyzer is built.
-Inference is batched under torch.inference_mode with a deliberate torch thread count. The
-explanation is leave-one-out: a token's weight is how much the result moves when that token is
-removed (exact for any architecture, and cheap for the MLP, whose variants run as one batch).
+Inference is batched (whole batches as arrays, inference.py) under torch.inference_mode with a
+deliberate torch thread count. The explanation (attribution.py) is leave-one-out for the MLP (a
+token's weight is how much the result moves when that token is removed) and gradient x input for
+the RNN.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import numpy as np
 import torch
 
-from ..base import BaseAnalyzer, parse_modes
+from ..base import BaseAnalyzer, check_texts, parse_modes
 from ..errors import ResourceError
 from ..resources import models_dir as find_models_dir
-from ..text import Token, split_sentences, tokenize
+from ..text import Span, split_sentences
 from ..types import (
     EMOTION_LABELS,
     FINE_GRAINED_LABELS,
@@ -35,15 +37,24 @@ from .attribution import ValueFunction, attributions
 from .checkpoint import CONFIG_FILE, load_model
 from .evaluate import MODE_LABELS
 from .model import Prediction, TextClassifier
+from .tokens import TextTokens, TokenBatch
 
 PathLike = str | os.PathLike[str]
 SERVABLE_MODES = frozenset(MODE_LABELS)
 # One thread per process: the shipped models are small, and a service runs several worker
 # processes; more threads then only contend. Pass `threads=` to change it (None leaves torch alone).
 DEFAULT_THREADS = 1
-DEFAULT_BATCH_SIZE = 256
-# Token weights smaller than this are noise and are left out of the explanation.
+# Texts per inference pass (a pass also stops at model.INFERENCE_BATCH_TOKENS tokens): a batch's
+# documents and their sentences go through in one pass, which amortizes its fixed costs.
+DEFAULT_BATCH_SIZE = 1024
+# Token weights smaller than this are noise and are left out of the explanation; the others are
+# given to this many decimals.
 MIN_EXPLANATION_WEIGHT = 1e-3
+EXPLANATION_DIGITS = 6
+# `rounded`: scaled values this close to a rounding tie, or this large (where the scaling error nears
+# 1e-7 of a unit), are rounded by `round`.
+NEAR_TIE = 1e-6
+LARGEST_SCALED = 1e9
 # Where each shipped model family lives under models/neural/.
 ARCH_FOLDERS = {"mlp": "", "rnn": "rnn"}
 # Order in which a mode is picked to explain when several are asked for.
@@ -113,84 +124,70 @@ class NeuralAnalyzer(BaseAnalyzer):
         return quiet
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
-        tokens = [tokenize(text) for text in texts]
         fields: list[dict[str, object]] = [{} for _ in texts]
-        predictions: dict[Mode, Prediction] = {}
         classified = tuple(mode for mode in modes if mode is not Mode.ASPECT)
+        tokens = _BatchTokens(texts)
+        predictions: dict[Mode, Prediction] = {}
         for mode in classified:
-            classifier = self.models[mode]
-            prediction = self._predict(classifier, [self._token_strings(classifier, t) for t in tokens])
-            predictions[mode] = prediction
-            for row, result in enumerate(self._results(mode, classifier, prediction)):
-                fields[row][mode.value] = result
-        if Mode.POLARITY in modes:
-            for row, sentences in enumerate(self._sentences(texts, tokens, predictions[Mode.POLARITY])):
-                fields[row]["sentences"] = sentences
+            predictions[mode], columns = self._classify(mode, tokens)
+            for name, values in columns.items():
+                for row, value in zip(fields, values):
+                    row[name] = value
         if Mode.ASPECT in modes:
-            for row, aspects in enumerate(self.aspects.score_batch(texts)):
-                fields[row]["aspects"] = aspects
-        explained = next((m for m in EXPLAINED_MODE_ORDER if m in classified), None)
-        if self.explain and explained is not None:
-            for row, explanation in enumerate(self._explanations(explained, tokens, predictions[explained])):
-                fields[row]["explanation"] = explanation
+            for row, aspects in zip(fields, self.aspects.score_batch(texts)):
+                row["aspects"] = aspects
+        explained = next((m for m in EXPLAINED_MODE_ORDER if m in classified), None) if self.explain else None
+        if explained is not None:
+            classifier = self.models[explained]
+            explanations = self._explanations(explained, classifier.token_batch(tokens.of(classifier)), predictions[explained])
+            for row, explanation in zip(fields, explanations):
+                row["explanation"] = explanation
         return [Analysis(text=text, analyzer=self.name, **f) for text, f in zip(texts, fields)]
 
-    # --- prediction ---------------------------------------------------------------------------
+    def _classify(self, mode: Mode, tokens: "_BatchTokens") -> tuple[Prediction, dict[str, Sequence[object]]]:
+        """The texts' prediction in `mode`, and their result fields: the mode's, and for polarity
+        the sentences' (those of texts with several go through the same pass)."""
+        classifier = self.models[mode]
+        text_tokens = tokens.of(classifier)
+        if mode is not Mode.POLARITY:
+            prediction = classifier.predict_batch(classifier.token_batch(text_tokens), self.batch_size)
+            return prediction, {mode.value: self._results(mode, classifier, prediction)}
+        sentences = [split_sentences(text) for text in tokens.texts]
+        batch = classifier.token_batch(text_tokens, *_sentence_runs(text_tokens, sentences))
+        prediction = classifier.predict_batch(batch, self.batch_size)
+        results = self._results(mode, classifier, prediction)
+        texts = slice(len(sentences))
+        return prediction.rows(texts), {mode.value: results[texts], "sentences": _sentence_results(sentences, results)}
+
+    def distributions(self, texts: Sequence[str], mode: Mode | str) -> Prediction:
+        """The numbers `analyze_batch` reports for `mode`, without building results: probabilities
+        with one column per label of the mode, in its label order (`evaluate.MODE_LABELS`), and
+        values (fine-grained: the expected stars, its `score`)."""
+        (mode,) = parse_modes(mode, frozenset(self.models), self.name)
+        classifier = self.models[mode]
+        tokens = TextTokens.of(check_texts(texts), _lowercase(classifier))
+        prediction = classifier.predict_batch(classifier.token_batch(tokens), self.batch_size)
+        return Prediction(prediction.probabilities[:, _label_columns(mode, classifier)], prediction.values)
+
+    # --- results ------------------------------------------------------------------------------
 
     @staticmethod
-    def _token_strings(classifier: TextClassifier, tokens: Sequence[Token]) -> list[str]:
-        return [t.lower if classifier.featurizer.config.lowercase else t.text for t in tokens]
-
-    def _predict(self, classifier: TextClassifier, token_lists: Sequence[Sequence[str]]) -> Prediction:
-        encoded = [classifier.encode_tokens(tokens) for tokens in token_lists]
-        return classifier.predict_encoded(encoded, self.batch_size)
-
-    def _results(self, mode: Mode, classifier: TextClassifier, prediction: Prediction) -> list[object]:
-        labels = classifier.labels
-        results: list[object] = []
-        chosen = classifier.decide(prediction.probabilities) if mode is Mode.EMOTION else None
-        for row, probabilities in enumerate(prediction.probabilities):
-            scores = {label: float(p) for label, p in zip(labels, probabilities)}
-            ordered = {label: scores[label] for label in MODE_LABELS[mode]}
-            top = max(ordered, key=ordered.__getitem__)
-            if mode is Mode.POLARITY:
-                results.append(Polarity(top, ordered["positive"] - ordered["negative"], ordered))
-            elif mode is Mode.FINE_GRAINED:
-                stars = FINE_GRAINED_LABELS.index(top) + 1
-                results.append(FineGrained(top, stars, float(prediction.values[row]), ordered))
-            elif mode is Mode.EMOTION:
-                results.append(Emotion(tuple(l for l in EMOTION_LABELS if l in chosen[row]), ordered))  # type: ignore[index]
-            else:
-                results.append(Intent(top, ordered[top], ordered))
-        return results
-
-    def _sentences(
-        self, texts: Sequence[str], tokens: Sequence[Sequence[Token]], document: Prediction
-    ) -> list[tuple[SentenceSentiment, ...]]:
-        """Per-sentence polarity from the text's own tokens; a one-sentence text reuses the
-        document prediction."""
-        classifier = self.models[Mode.POLARITY]
-        spans = [split_sentences(text) for text in texts]
-        keys, token_lists = [], []
-        for row, row_spans in enumerate(spans):
-            if len(row_spans) < 2:
-                continue
-            for span in row_spans:
-                inside = [t for t in tokens[row] if span.start <= t.start and t.end <= span.end]
-                keys.append((row, span.start))
-                token_lists.append(self._token_strings(classifier, inside))
-        per_span: dict[tuple[int, int], object] = {}
-        if token_lists:
-            results = self._results(Mode.POLARITY, classifier, self._predict(classifier, token_lists))
-            per_span = dict(zip(keys, results))
-        whole = self._results(Mode.POLARITY, classifier, document)
-        return [
-            tuple(
-                SentenceSentiment(span.text, span.start, span.end, per_span.get((row, span.start), whole[row]))  # type: ignore[arg-type]
-                for span in row_spans
-            )
-            for row, row_spans in enumerate(spans)
-        ]
+    def _results(mode: Mode, classifier: TextClassifier, prediction: Prediction) -> list[object]:
+        """One result per text; ties go to the first label in the mode's label order."""
+        names = MODE_LABELS[mode]
+        probabilities = prediction.probabilities[:, _label_columns(mode, classifier)]
+        rows = [dict(zip(names, row)) for row in probabilities.tolist()]
+        tops = probabilities.argmax(1).tolist()
+        if mode is Mode.POLARITY:
+            scores = (probabilities[:, names.index("positive")] - probabilities[:, names.index("negative")]).tolist()
+            return [Polarity(names[top], score, row) for top, score, row in zip(tops, scores, rows)]
+        if mode is Mode.FINE_GRAINED:
+            values = prediction.values.tolist()
+            return [FineGrained(names[top], top + 1, value, row) for top, value, row in zip(tops, values, rows)]
+        if mode is Mode.EMOTION:
+            chosen = classifier.decide(prediction.probabilities)
+            return [Emotion(tuple(label for label in names if label in labels), row) for labels, row in zip(chosen, rows)]
+        return [Intent(names[top], row[names[top]], row) for top, row in zip(tops, rows)]
 
     # --- explanation --------------------------------------------------------------------------
 
@@ -211,15 +208,78 @@ class NeuralAnalyzer(BaseAnalyzer):
         top = torch.from_numpy(prediction.probabilities.argmax(1))
         return lambda outputs, rows: outputs[torch.arange(len(rows)), top[rows]]
 
-    def _explanations(self, mode: Mode, tokens: Sequence[Sequence[Token]], prediction: Prediction) -> list[tuple[TokenWeight, ...]]:
+    def _explanations(self, mode: Mode, batch: TokenBatch, prediction: Prediction) -> list[tuple[TokenWeight, ...]]:
         classifier = self.models[mode]
-        token_lists = [self._token_strings(classifier, t) for t in tokens]
-        weights = attributions(classifier, token_lists, self._value_function(mode, classifier, prediction))
-        return [
-            tuple(
-                TokenWeight(token.text, token.start, token.end, round(float(weight), 6))
-                for token, weight in zip(row_tokens, row_weights)
-                if abs(weight) >= MIN_EXPLANATION_WEIGHT
-            )
-            for row_tokens, row_weights in zip(tokens, weights)
+        weights = attributions(classifier, batch, self._value_function(mode, classifier, prediction))
+        flat = np.concatenate(weights) if weights else np.zeros(0)
+        kept = np.flatnonzero(np.abs(flat) >= MIN_EXPLANATION_WEIGHT)
+        tokens, rows = batch.tokens, batch.rows[kept]
+        starts, ends = tokens.starts[batch.index[kept]].tolist(), tokens.ends[batch.index[kept]].tolist()
+        texts = tokens.texts
+        explained = [
+            TokenWeight(texts[row][start:end], start, end, weight)
+            for row, start, end, weight in zip(rows.tolist(), starts, ends, rounded(flat[kept], EXPLANATION_DIGITS).tolist())
         ]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(batch)))]).tolist()
+        return [tuple(explained[low:high]) for low, high in zip(bounds[:-1], bounds[1:])]
+
+
+def rounded(values: np.ndarray, digits: int) -> np.ndarray:
+    """`round(value, digits)` of each value (Python's: the decimal rounding of its exact value), with
+    array operations: scaling by 10**digits is off by far less than NEAR_TIE, so rounding the scaled
+    value gives the same decimal wherever it is not that near a tie (the others go through `round`),
+    and dividing it back gives the float nearest that decimal, as `round` does."""
+    scale = 10.0**digits
+    scaled = values * scale
+    result = np.rint(scaled) / scale
+    uncertain = (np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < NEAR_TIE) | ~(np.abs(scaled) < LARGEST_SCALED)
+    for i in np.flatnonzero(uncertain).tolist():
+        result[i] = round(float(values[i]), digits)
+    return result
+
+
+def _sentence_runs(tokens: TextTokens, sentences: Sequence[Sequence[Span]]) -> tuple[np.ndarray, np.ndarray]:
+    """The token runs to predict for polarity: each text's, then each sentence's of the texts with
+    several (a text of one sentence, most, reuses the document's prediction)."""
+    rows, starts, ends = [], [], []
+    for row, spans in enumerate(sentences):
+        if len(spans) > 1:
+            rows += [row] * len(spans)
+            starts += [span.start for span in spans]
+            ends += [span.end for span in spans]
+    first, end = tokens.runs(np.array(rows, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
+    return np.concatenate([tokens.first, first]), np.concatenate([tokens.first + tokens.counts, end])
+
+
+def _sentence_results(sentences: Sequence[Sequence[Span]], results: Sequence[object]) -> list[tuple[SentenceSentiment, ...]]:
+    """Per-sentence polarity: `results` holds the documents' and then `_sentence_runs`' results."""
+    per_sentence = iter(results[len(sentences) :])
+    return [
+        (SentenceSentiment(spans[0].text, spans[0].start, spans[0].end, whole),)  # type: ignore[arg-type]
+        if len(spans) == 1
+        else tuple(SentenceSentiment(s.text, s.start, s.end, next(per_sentence)) for s in spans)  # type: ignore[arg-type]
+        for spans, whole in zip(sentences, results)
+    ]
+
+
+def _lowercase(classifier: TextClassifier) -> bool:
+    return classifier.featurizer.config.lowercase
+
+
+def _label_columns(mode: Mode, classifier: TextClassifier) -> list[int]:
+    """The classifier's output column of each label of the mode, in the mode's label order."""
+    return [classifier.labels.index(label) for label in MODE_LABELS[mode]]
+
+
+class _BatchTokens:
+    """A batch's tokens per letter case, each computed once."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self._tokens: dict[bool, TextTokens] = {}
+
+    def of(self, classifier: TextClassifier) -> TextTokens:
+        lowercase = _lowercase(classifier)
+        if lowercase not in self._tokens:
+            self._tokens[lowercase] = TextTokens.of(self.texts, lowercase)
+        return self._tokens[lowercase]

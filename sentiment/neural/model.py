@@ -8,19 +8,25 @@ output predicting the 1-based position of an ordered label, e.g. 1-5 stars).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from .inference import Encoder, has_batched_path, make_encoder, stack_inputs, weights_key
 from .nets import MLPConfig, NetConfig, build_net, output_activation
-from .vocab import Featurizer
+from .tokens import TextTokens, TokenBatch
+from .vocab import UNK_ID, Featurizer
 
 TASK_OUTPUTS = {"multiclass": "softmax", "binary": "sigmoid", "multilabel": "sigmoid", "regression": "linear"}
 TASKS = tuple(TASK_OUTPUTS)
 DEFAULT_THRESHOLD = 0.5
 INFERENCE_BATCH_SIZE = 512
+# Tokens per batched inference pass (`predict_batch`): bounds its arrays (the RNN's gate inputs take
+# directions x gates numbers per token) while keeping passes long enough to amortize their fixed costs.
+INFERENCE_BATCH_TOKENS = 16_384
 
 # A label as it comes from a corpus: one name, several names (multi-label) or a distribution.
 Label = str | tuple[str, ...] | Mapping[str, float]
@@ -47,6 +53,10 @@ class Prediction:
     probabilities: np.ndarray
     values: np.ndarray
 
+    def rows(self, index: slice) -> "Prediction":
+        """These rows (texts) only."""
+        return Prediction(self.probabilities[index], self.values[index])
+
 
 @dataclass
 class TextClassifier:
@@ -59,6 +69,9 @@ class TextClassifier:
     net: nn.Module
     thresholds: tuple[float, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The batched inference path (inference.py) of a serving classifier, and the weights it was built for.
+    _encoder: tuple[tuple, Encoder | None] | None = field(default=None, init=False, repr=False, compare=False)
+    _serving: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_task(self.task, self.labels)
@@ -146,9 +159,55 @@ class TextClassifier:
             return output_activation(self.net(self.net.collate(encoded)), self.net_config.output).float()
 
     def batch_invariant(self) -> "TextClassifier":
-        """Compute in float64 from now on (see `forward_ids`); returns self."""
+        """Serve from now on: compute in float64 (see `forward_ids`) and keep the batched inference
+        path's tables (`encoder`); the weights must not be trained any more. Returns self."""
         self.net.to(torch.float64)
+        self._serving = True
         return self
+
+    def encoder(self) -> Encoder | None:
+        """The batched inference path for this network (None where there is none). It keeps
+        what it derives from the weights (per-word sums and projections) only once the classifier
+        serves (`batch_invariant`), whose weights no longer change (it is still rebuilt if they are
+        replaced or loaded anew); before, a new one reads the current weights each time (training
+        steps may change them in place without a trace)."""
+        if not self._serving:
+            return make_encoder(self.net, self.featurizer)
+        key = weights_key(self.net)
+        if self._encoder is None or self._encoder[0] != key:
+            self._encoder = (key, make_encoder(self.net, self.featurizer))
+        return self._encoder[1]
+
+    def predict_tokens(self, token_lists: Sequence[Sequence[str]], batch_size: int = INFERENCE_BATCH_SIZE) -> Prediction:
+        """`predict` for token strings (`featurizer.tokens`)."""
+        if not has_batched_path(self.net):
+            return self.predict_encoded([self.encode_tokens(tokens) for tokens in token_lists], batch_size)
+        return self.predict_batch(self.token_batch(TextTokens.of_lists(token_lists)), batch_size)
+
+    def token_batch(self, tokens: TextTokens, first: np.ndarray | None = None, end: np.ndarray | None = None) -> TokenBatch:
+        """These tokens as this model's batch: each text's (or the runs `first` ..< `end`, e.g.
+        sentences), with their ids in its vocabulary."""
+        if first is None or end is None:
+            first, end = tokens.first, tokens.first + tokens.counts
+        return TokenBatch.of_runs(tokens, tokens.word_ids(self.featurizer.vocab), first, end, self.featurizer.config.max_tokens)
+
+    def predict_batch(self, tokens: TokenBatch, batch_size: int = INFERENCE_BATCH_SIZE) -> Prediction:
+        """Batched prediction through the batched inference path (inference.py; for an RNN of
+        several recurrent layers, the network's own forward): the same outputs as `predict_encoded`
+        of `encode_tokens`. A pass takes at most `batch_size` texts and INFERENCE_BATCH_TOKENS
+        tokens (but at least one text)."""
+        self.net.eval()
+        encoder = self.encoder()
+        if encoder is None:  # the network's own forward
+            return self.predict_encoded(tokens.word_id_lists(UNK_ID), batch_size)
+        if not len(tokens):
+            return self.probabilities_from_outputs(torch.zeros(0, self.net_config.num_outputs))
+        with torch.inference_mode():
+            outputs = [
+                output_activation(self.net.feed_forward(stack_inputs(encoder, tokens.select(part))), self.net_config.output)
+                for part in _passes(tokens.counts, batch_size)
+            ]
+        return self.probabilities_from_outputs(torch.cat(outputs).float())
 
     def predict_encoded(self, encoded: Sequence[Sequence[int]], batch_size: int = INFERENCE_BATCH_SIZE) -> Prediction:
         self.net.eval()
@@ -165,9 +224,20 @@ class TextClassifier:
     def decide(self, probabilities: np.ndarray) -> list[tuple[str, ...]]:
         """The predicted label(s) per row: the argmax, or every label over its threshold (at least the top one)."""
         if self.task != "multilabel":
-            return [(self.labels[i],) for i in probabilities.argmax(1)]
-        chosen = []
-        for row in probabilities:
-            above = tuple(label for label, p, t in zip(self.labels, row, self.thresholds) if p >= t)
-            chosen.append(above or (self.labels[int(row.argmax())],))
-        return chosen
+            return [(self.labels[i],) for i in probabilities.argmax(1).tolist()]
+        above = probabilities >= np.asarray(self.thresholds)
+        none = np.flatnonzero(~above.any(1))
+        above[none, probabilities[none].argmax(1)] = True
+        return [tuple(compress(self.labels, row)) for row in above.tolist()]
+
+
+def _passes(counts: np.ndarray, batch_size: int) -> list[slice]:
+    """Consecutive texts of at most `batch_size` texts and INFERENCE_BATCH_TOKENS tokens each
+    (a longer text alone)."""
+    passes, start, tokens = [], 0, 0
+    for end, count in enumerate(counts.tolist()):
+        if end > start and (end - start >= batch_size or tokens + count > INFERENCE_BATCH_TOKENS):
+            passes.append(slice(start, end))
+            start, tokens = end, 0
+        tokens += count
+    return passes + [slice(start, len(counts))]

@@ -11,9 +11,12 @@ import json
 import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Iterable, Sequence
+
+import numpy as np
 
 from ..errors import ResourceError
 from ..text import tokenize
@@ -84,6 +87,139 @@ def _char_ngram_buckets(word: str, low: int, high: int, buckets: int) -> tuple[i
     )
 
 
+# Word n-gram buckets for whole batches, with array operations. CRC-32 can be continued:
+# zlib.crc32(b, zlib.crc32(a)) == zlib.crc32(a + b), and continuing any value s over n bytes b gives
+# zlib.crc32(b) XOR Z_n(s), where Z_n (what n zero bytes do to s) is linear over GF(2). So the hash of
+# "w\x1f" + t1 + " " + t2 follows from each token's own CRC and byte length, and Z_n(s) is four table
+# lookups, one per byte of s.
+_WORD_NGRAM_START = zlib.crc32(b"w\x1f")  # what every word n-gram's hashed text starts with (_bucket)
+_SPACE = zlib.crc32(b" ")  # between the words of an n-gram
+_LONGEST_ZERO_RUN = 64  # Z_n is tabled up to n = 64 bytes (256 KiB); longer runs apply it in steps
+_TABLE_ROWS = 4 * 256  # per n: 256 values for each byte of s
+
+
+@lru_cache(maxsize=1)
+def _zero_run_tables() -> np.ndarray:
+    """`tables[n * 1024 + j * 256 + v] = Z_n(v << 8j)`, for n = 0 .. _LONGEST_ZERO_RUN (uint32)."""
+    shifts = (8 * np.arange(4, dtype=np.uint32))[:, None]
+    one = np.array([[zlib.crc32(b"\0", v << (8 * j)) ^ zlib.crc32(b"\0") for v in range(256)] for j in range(4)], dtype=np.uint32)
+    tables = np.empty((_LONGEST_ZERO_RUN + 1, 4, 256), dtype=np.uint32)
+    tables[0] = np.arange(256, dtype=np.uint32)[None, :] << shifts  # Z_0 is the identity
+    for n in range(1, len(tables)):  # Z_n = Z_1 after Z_(n-1)
+        previous = tables[n - 1]
+        tables[n] = (
+            one[0][previous & 0xFF] ^ one[1][(previous >> 8) & 0xFF] ^ one[2][(previous >> 16) & 0xFF] ^ one[3][previous >> 24]
+        )
+    return tables.reshape(-1)
+
+
+def crc32_continue(states: np.ndarray, crcs: np.ndarray | int, lengths: np.ndarray | int) -> np.ndarray:
+    """`zlib.crc32(data, state)` for many (state, data) pairs, from `zlib.crc32(data)` and `len(data)`."""
+    tables = _zero_run_tables()
+    remaining = np.asarray(lengths, dtype=np.int64)
+    while True:
+        run = np.minimum(remaining, _LONGEST_ZERO_RUN)
+        rows = run * _TABLE_ROWS
+        states = (
+            tables[rows + (states & 0xFF)] ^ tables[rows + (256 + ((states >> 8) & 0xFF))]
+            ^ tables[rows + (512 + ((states >> 16) & 0xFF))] ^ tables[rows + (768 + (states >> 24))]
+        )
+        remaining = remaining - run
+        if not remaining.any():
+            return states ^ np.asarray(crcs, dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class NgramHashes:
+    """What hashing word n-grams needs of each token: the CRC-32 of "w\x1f" + token + " " (an
+    n-gram starting with it, so far), of the token alone, and its length, all of its UTF-8 bytes."""
+
+    firsts: np.ndarray
+    crcs: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: Sequence[str]) -> "NgramHashes":
+        encoded = [token.encode("utf-8") for token in tokens]
+        firsts = [zlib.crc32(b" ", zlib.crc32(token, _WORD_NGRAM_START)) for token in encoded]
+        return cls(
+            np.array(firsts, dtype=np.uint32),
+            np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=len(encoded)),
+            np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
+        )
+
+    def take(self, index: np.ndarray) -> "NgramHashes":
+        return NgramHashes(self.firsts[index], self.crcs[index], self.lengths[index])
+
+    def put(self, index: np.ndarray, values: "NgramHashes") -> None:
+        self.firsts[index], self.crcs[index], self.lengths[index] = values.firsts, values.crcs, values.lengths
+
+    def buckets(self, starts: np.ndarray, n: int, buckets: int) -> np.ndarray:
+        """`_bucket("w", " ".join(tokens[start : start + n]), buckets)` for each of `starts`."""
+        states = self.firsts[starts]
+        for offset in range(1, n):
+            if offset > 1:
+                states = crc32_continue(states, _SPACE, 1)
+            at = starts + offset
+            states = crc32_continue(states, self.crcs[at], self.lengths[at])
+        return (states % buckets).astype(np.int64)
+
+
+# A word of up to 16 UTF-8 bytes, none of them NUL, is identified by its bytes read as two
+# little-endian 64-bit integers, `low` (bytes 0-7) and `high` (bytes 8-15, or 0).
+KEY_BYTES = 16
+_WORD_BYTES = 8
+_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # odd: multiplicative hashing
+_MAX_LOAD = 0.5  # the table has at least twice as many slots as words: short probe runs
+
+
+def byte_keys(word: str) -> tuple[int, int] | None:
+    """A word's (low, high) key, or None where it has none (longer, empty or with a NUL)."""
+    data = word.encode("utf-8")
+    if not 0 < len(data) <= KEY_BYTES or b"\0" in data:
+        return None
+    return int.from_bytes(data[:_WORD_BYTES], "little"), int.from_bytes(data[_WORD_BYTES:], "little")
+
+
+@dataclass(frozen=True)
+class ByteIndex:
+    """Word ids by `byte_keys`, for arrays of keys at once: an open-addressing hash table."""
+
+    lows: np.ndarray
+    highs: np.ndarray
+    ids: np.ndarray  # -1: an empty slot
+    shift: int  # slot = hash >> shift
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> "ByteIndex":
+        keyed = [(keys, i) for i, keys in enumerate(map(byte_keys, words)) if keys is not None]
+        bits = max(1, int(np.ceil(np.log2(max(len(keyed), 1) / _MAX_LOAD))))
+        index = cls(np.zeros(2**bits, np.uint64), np.zeros(2**bits, np.uint64), np.full(2**bits, -1, np.int64), 64 - bits)
+        lows = np.array([low for (low, _), _ in keyed], dtype=np.uint64)
+        highs = np.array([high for (_, high), _ in keyed], dtype=np.uint64)
+        for slot, low, high, (_, word_id) in zip(index._slots(lows, highs).tolist(), lows.tolist(), highs.tolist(), keyed):
+            while index.ids[slot] >= 0:  # linear probing
+                slot = (slot + 1) % len(index.ids)
+            index.lows[slot], index.highs[slot], index.ids[slot] = low, high, word_id
+        return index
+
+    def _slots(self, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+        return ((lows * np.uint64(_MULTIPLIERS[0])) ^ (highs * np.uint64(_MULTIPLIERS[1]))) >> np.uint64(self.shift)
+
+    def lookup(self, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+        """The id of each key's word, -1 where there is none."""
+        ids = np.full(len(lows), -1, dtype=np.int64)
+        pending = np.arange(len(lows))
+        slots = self._slots(lows, highs).astype(np.int64)
+        while pending.size:
+            found = self.ids[slots]
+            hit = (self.lows[slots] == lows[pending]) & (self.highs[slots] == highs[pending]) & (found >= 0)
+            ids[pending[hit]] = found[hit]
+            going_on = ~hit & (found >= 0)  # another word's slot: the next one
+            pending, slots = pending[going_on], (slots[going_on] + 1) % len(self.ids)
+        return ids
+
+
 @dataclass(frozen=True)
 class Vocab:
     """Word <-> id. Ids 0 and 1 are the padding and unknown-word ids."""
@@ -100,6 +236,16 @@ class Vocab:
 
     def id(self, token: str) -> int:
         return self._index.get(token, UNK_ID)  # type: ignore[attr-defined]
+
+    @cached_property
+    def byte_index(self) -> "ByteIndex":
+        """The words found by their bytes (`ByteIndex`)."""
+        return ByteIndex.of(self.tokens)
+
+    def ids(self, tokens: Sequence[str], missing: int = UNK_ID) -> np.ndarray:
+        """The ids of many tokens at once (int64), `missing` for those not in the vocabulary."""
+        index = self._index  # type: ignore[attr-defined]
+        return np.fromiter(map(index.get, tokens, repeat(missing)), dtype=np.int64, count=len(tokens))
 
     @classmethod
     def build(cls, texts: Iterable[str], config: FeatureConfig) -> "Vocab":
@@ -163,6 +309,15 @@ class Featurizer:
             offset = len(self.vocab)
             ids.extend(offset + b for b in _char_ngram_buckets(token, low, high, self.config.buckets))
         return tuple(ids)
+
+    def own_ids(self, token: str) -> tuple[int, ...]:
+        """A token's own bag ids (cached): its word id, then its hashed character n-grams."""
+        return self._token_ids(token)  # type: ignore[attr-defined]
+
+    def word_ngram_ids(self, hashes: NgramHashes, starts: np.ndarray, n: int) -> np.ndarray:
+        """Bag ids of the word n-grams starting at `starts` (positions into the tokens whose
+        hashes are given): the ids `bag_ids` gives them, computed with array operations."""
+        return len(self.vocab) + hashes.buckets(starts, n, self.config.buckets)
 
     def _compute_ngram_id(self, gram: str) -> int:
         return len(self.vocab) + _bucket("w", gram, self.config.buckets)

@@ -1,0 +1,342 @@
+"""Batched inference: a whole batch's tokens (tokens.py) as flat arrays, without per-text tensors.
+
+The networks' own `forward` (nets.py, used in training) is the reference. The bag path gives the
+same feed-forward inputs up to float64 rounding, which vanishes when outputs are rounded to float32
+(`TextClassifier.forward_ids`); the sequence path runs its recurrence in float32 (see
+RECURRENCE_DTYPE).
+
+- Bags (MLP): the sum of a vocabulary word's own rows (its word id and character n-grams) is
+  kept once the word has occurred (a table the size of the vocabulary); other tokens are summed
+  per batch, and word n-gram ids are hashed with array operations (vocab.py). The same pieces
+  give every token's occlusion at once (attribution.py).
+- Sequences (RNN with one recurrent layer): a word's input projection is kept once it has
+  occurred (computed for a fixed block of words, so it never depends on the batch); the
+  recurrence runs over the texts sorted by length, each step on the texts still running, both
+  directions together.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import chain
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .nets import MLP, RNN
+from .tokens import TokenBatch
+from .vocab import UNK_ID, Featurizer, NgramHashes
+
+# Words whose RNN input projections are computed together, by one matrix product of this fixed
+# shape, when one of them first occurs.
+PROJECTION_BLOCK = 256
+# The RNN recurrence runs in float32, about 2.5 times faster than float64 (its outputs differ from
+# the float64 network's by well under 1e-6). Its one cross-row operation, the hidden-state matrix
+# product, must give each row the same result whatever the other rows (analyze_batch ==
+# analyze text by text). BLAS does, except for a product of a single row (a matrix-vector routine
+# that sums in another order): a step always runs on at least MIN_STEP_ROWS rows (padding rows are
+# computed and dropped), and each encoder first checks the property on PROBE_ROWS random rows
+# (which routine runs depends on the shapes, not the numbers); where it fails, the recurrence runs
+# in the network's float64, whose rounding to float32 hides such differences.
+RECURRENCE_DTYPE = torch.float32
+MIN_STEP_ROWS = 4
+PROBE_ROWS = 80
+
+
+def rows_independent(weight: torch.Tensor, bias: torch.Tensor) -> bool:
+    """Whether `torch.baddbmm(bias, states, weight)` gives every row of `states` the same result for
+    any number (>= MIN_STEP_ROWS) and position of rows."""
+    generator = torch.Generator().manual_seed(0)
+    states = torch.randn(weight.shape[0], PROBE_ROWS, weight.shape[1], generator=generator).to(weight.dtype)
+    full = torch.baddbmm(bias, states, weight)
+    return all(
+        torch.equal(torch.baddbmm(bias, states[:, start : start + rows], weight), full[:, start : start + rows])
+        for rows in range(MIN_STEP_ROWS, PROBE_ROWS)
+        for start in {0, PROBE_ROWS - rows}
+    )
+
+
+def weights_key(net: nn.Module) -> tuple:
+    """Changes when the network's weights are replaced, cast or loaded anew (not necessarily when
+    a fused optimizer steps on them in place)."""
+    return tuple((p.data_ptr(), p._version, p.dtype) for p in net.parameters())
+
+
+@dataclass(frozen=True)
+class Bags:
+    """A batch's bags in parts: each token's own rows summed, and each word n-gram's row."""
+
+    tokens: TokenBatch
+    token_sums: torch.Tensor  # (tokens, dim)
+    token_sizes: np.ndarray  # (tokens,) ids per token
+    gram_rows: torch.Tensor  # (grams, dim)
+    gram_starts: np.ndarray  # (grams,) flat position of each n-gram's first token
+    gram_orders: np.ndarray  # (grams,) tokens per n-gram
+
+
+class BagEncoder:
+    """`MLP.encode` of `Featurizer.bag_ids`, for whole batches."""
+
+    def __init__(self, featurizer: Featurizer, embedding: torch.Tensor) -> None:
+        self.featurizer = featurizer
+        self.weight = embedding.detach()
+        self.hashes = NgramHashes.of(featurizer.vocab.tokens)
+        vocabulary = len(featurizer.vocab)
+        self.word_sums = torch.zeros(vocabulary, self.weight.shape[1], dtype=self.weight.dtype)
+        self.word_sizes = np.zeros(vocabulary, dtype=np.int64)  # 0: not summed yet
+
+    def bags(self, tokens: TokenBatch) -> Bags:
+        unknown = np.flatnonzero(tokens.words < 0)
+        words = np.where(tokens.words < 0, UNK_ID, tokens.words) if unknown.size else tokens.words  # UNK_ID: replaced below
+        self._sum_words(words)
+        sums = self.word_sums.index_select(0, torch.from_numpy(words))
+        sizes, hashes = self.word_sizes[words], self.hashes.take(words)
+        if unknown.size:
+            strings = tokens.strings(unknown)
+            sums[torch.from_numpy(unknown)], sizes[unknown] = self._own_sums(strings)
+            hashes.put(unknown, NgramHashes.of(strings))
+        starts, orders = self._gram_positions(tokens)
+        orders_used = range(2, self.featurizer.config.word_ngrams + 1)
+        ids = [self.featurizer.word_ngram_ids(hashes, starts[orders == n], n) for n in orders_used]
+        gram_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        return Bags(tokens, sums, sizes, self.weight.index_select(0, torch.from_numpy(gram_ids)), starts, orders)
+
+    def means(self, bags: Bags) -> torch.Tensor:
+        """Each text's bag mean; an empty text's bag is the unknown word's row, as in `bag_ids`."""
+        sums, sizes = self._totals(bags)
+        sums /= torch.from_numpy(np.maximum(sizes, 1)).to(sums.dtype).unsqueeze(1)
+        empty = np.flatnonzero(bags.tokens.counts == 0)
+        if empty.size:
+            sums[torch.from_numpy(empty)] = self.weight[UNK_ID]
+        return sums
+
+    def occluded_means(self, bags: Bags) -> torch.Tensor:
+        """Per token, its text's bag mean without the token's ids (its own and every n-gram it is in);
+        zeros where nothing is left (EmbeddingBag's empty-bag value)."""
+        sums, sizes = self._totals(bags)
+        removed = bags.token_sums.clone()
+        removed_sizes = bags.token_sizes.copy()
+        for offset in range(int(bags.gram_orders.max(initial=0))):
+            inside = offset < bags.gram_orders
+            positions = bags.gram_starts[inside] + offset
+            removed.index_add_(0, torch.from_numpy(positions), bags.gram_rows[torch.from_numpy(inside)])
+            removed_sizes += np.bincount(positions, minlength=len(removed_sizes))
+        rows = torch.from_numpy(bags.tokens.rows)
+        left = sizes[bags.tokens.rows] - removed_sizes
+        occluded = (sums[rows] - removed) / torch.from_numpy(np.maximum(left, 1)).to(sums.dtype).unsqueeze(1)
+        occluded[torch.from_numpy(left <= 0)] = 0.0
+        return occluded
+
+    def _totals(self, bags: Bags) -> tuple[torch.Tensor, np.ndarray]:
+        """Each text's bag sum (its tokens' sums, then its n-grams' rows, added in order) and size."""
+        tokens = bags.tokens
+        texts = len(tokens.counts)
+        gram_texts = tokens.rows[bags.gram_starts]
+        sums = torch.zeros(texts, self.weight.shape[1], dtype=self.weight.dtype)
+        sums.index_add_(0, torch.from_numpy(tokens.rows), bags.token_sums)
+        sums.index_add_(0, torch.from_numpy(gram_texts), bags.gram_rows)
+        sizes = np.bincount(tokens.rows, weights=bags.token_sizes, minlength=texts).astype(np.int64)
+        return sums, sizes + np.bincount(gram_texts, minlength=texts)
+
+    def _gram_positions(self, tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
+        """First token and order of every word n-gram (n >= 2) inside each text, by order."""
+        positions, left = tokens.positions, tokens.counts[tokens.rows]
+        starts = [np.flatnonzero(positions + n <= left) for n in range(2, self.featurizer.config.word_ngrams + 1)]
+        orders = [np.full(len(s), n, dtype=np.int64) for n, s in enumerate(starts, start=2)]
+        empty = np.zeros(0, dtype=np.int64)
+        return np.concatenate(starts or [empty]), np.concatenate(orders or [empty])
+
+    def _sum_words(self, words: np.ndarray) -> None:
+        """Sum the own rows of the vocabulary words among `words` not summed before."""
+        new = np.unique(words[self.word_sizes[words] == 0])
+        if new.size:
+            vocabulary = self.featurizer.vocab.tokens
+            sums, sizes = self._own_sums([vocabulary[w] for w in new.tolist()])
+            self.word_sums[torch.from_numpy(new)] = sums
+            self.word_sizes[new] = sizes  # after the sums: a size > 0 marks a finished row
+
+    def _own_sums(self, strings: Sequence[str]) -> tuple[torch.Tensor, np.ndarray]:
+        """Each token's own rows summed (in id order, whatever the batch), and how many."""
+        unique = list(dict.fromkeys(strings))
+        ids = [self.featurizer.own_ids(token) for token in unique]
+        sizes = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        offsets = np.zeros_like(sizes)
+        np.cumsum(sizes[:-1], out=offsets[1:])
+        flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(sizes.sum()))
+        rows = self.weight.index_select(0, torch.from_numpy(flat))
+        sums = torch.from_numpy(np.add.reduceat(rows.numpy(), offsets, axis=0))
+        if len(unique) == len(strings):
+            return sums, sizes
+        where = {token: i for i, token in enumerate(unique)}
+        index = np.fromiter(map(where.__getitem__, strings), dtype=np.int64, count=len(strings))
+        return sums[torch.from_numpy(index)], sizes[index]
+
+
+def _gru_cell(inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, None]:
+    """One GRU step for both directions at once (ATen's GRUCell, operation for operation)."""
+    gates = torch.baddbmm(bias, hidden, weight)
+    size = hidden.shape[-1]
+    reset_update = gates[..., : 2 * size].add_(inputs[..., : 2 * size]).sigmoid_()
+    reset, update = reset_update[..., :size], reset_update[..., size:]
+    candidate = inputs[..., 2 * size :].add(gates[..., 2 * size :].mul_(reset)).tanh_()
+    return (hidden - candidate).mul_(update).add_(candidate), None
+
+
+def _lstm_cell(
+    inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, cell: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One LSTM step for both directions at once (ATen's LSTMCell)."""
+    gates = torch.baddbmm(bias, hidden, weight).add_(inputs)
+    in_gate, forget_gate, cell_gate, out_gate = gates.chunk(4, dim=-1)
+    cell = (forget_gate.sigmoid() * cell).add_(in_gate.sigmoid() * cell_gate.tanh())
+    return out_gate.sigmoid() * cell.tanh(), cell
+
+
+class SequenceEncoder:
+    """`RNN.forward` up to the feed-forward stack (its pooled states), for whole batches."""
+
+    def __init__(self, net: RNN, featurizer: Featurizer) -> None:
+        self.net, self.featurizer = net, featurizer
+        config, rnn = net.config, net.rnn
+        self.is_lstm = config.cell == "lstm"
+        suffixes = ("", "_reverse") if config.bidirectional else ("",)
+
+        def stacked(name: str) -> torch.Tensor:
+            return torch.stack([getattr(rnn, f"{name}_l0{suffix}").detach() for suffix in suffixes])
+
+        self.input_weight, self.input_bias = stacked("weight_ih"), stacked("bias_ih")  # (D, G, E), (D, G)
+        self.embedding = net.embedding.weight.detach()
+        weight, bias = stacked("weight_hh").transpose(1, 2), stacked("bias_hh").unsqueeze(1)  # (D, H, G), (D, 1, G)
+        dtype = RECURRENCE_DTYPE if rows_independent(weight.to(RECURRENCE_DTYPE), bias.to(RECURRENCE_DTYPE)) else weight.dtype
+        self.hidden_weight, self.hidden_bias = weight.to(dtype), bias.to(dtype)
+        directions, gates = self.input_bias.shape
+        vocabulary = len(featurizer.vocab)
+        self.projections = torch.empty(directions, vocabulary, gates, dtype=dtype)  # filled by block
+        self.projected = np.zeros(-(-vocabulary // PROJECTION_BLOCK), dtype=bool)
+
+    @staticmethod
+    def supports(net: nn.Module) -> bool:
+        return isinstance(net, RNN) and net.config.num_layers == 1
+
+    def pooled(self, tokens: TokenBatch) -> torch.Tensor:
+        """The pooled states (texts, directions x hidden) that `RNN.forward` feeds its stack."""
+        tokens = _unknown_word_for_empty(tokens)  # as `Featurizer.word_ids`
+        words = np.where(tokens.words < 0, UNK_ID, tokens.words)
+        self._project(words)
+        lengths = tokens.counts
+        order = np.argsort(-lengths, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        running = np.bincount(lengths)[::-1].cumsum()[::-1][1:]  # per step t: the texts with more than t tokens
+        step_starts = np.concatenate([[0], np.cumsum(running)])
+        # Step t runs the texts still running, longest first, on token t forwards and token
+        # length-1-t backwards; a slot is one text at one step.
+        positions, text_lengths = tokens.positions, lengths[tokens.rows]
+        slots = [step_starts[positions] + rank[tokens.rows], step_starts[text_lengths - 1 - positions] + rank[tokens.rows]]
+        slot_words = [np.empty_like(words) for _ in self.projections]
+        for direction, slot_word in enumerate(slot_words):
+            slot_word[slots[direction]] = words
+        pooling = self.net.config.pooling
+        if pooling != "attention":
+            pooled = self._run(slot_words, running, step_starts, pooling)  # by rank
+            if pooling == "mean":
+                pooled /= torch.from_numpy(lengths[order]).to(pooled.dtype).unsqueeze(1)
+            return pooled[torch.from_numpy(rank)].to(self.embedding.dtype)
+        # attention: every state, back in text order, through the network's own pooling
+        states = self._run(slot_words, running, step_starts, pooling).to(self.embedding.dtype)
+        token_states = torch.cat([states[torch.from_numpy(slots[i]), i] for i in range(states.shape[1])], dim=1)
+        padded = torch.zeros(len(lengths), int(lengths.max()), token_states.shape[1], dtype=token_states.dtype)
+        padded[torch.from_numpy(tokens.rows), torch.from_numpy(positions)] = token_states
+        return self.net.pool(padded, torch.from_numpy(lengths))
+
+    @property
+    def size(self) -> int:
+        """Hidden units per direction."""
+        return self.hidden_weight.shape[1]
+
+    def _run(self, slot_words: list[np.ndarray], running: np.ndarray, step_starts: np.ndarray, pooling: str) -> torch.Tensor:
+        """The recurrence, pooled on the way: per text, by rank, (texts, directions x hidden) the
+        maximum, sum or last of its states; or, for attention pooling, every state
+        (slots, directions, hidden)."""
+        directions, vocabulary, gates = self.projections.shape
+        padding = np.full(MIN_STEP_ROWS, UNK_ID)  # inputs of the padding rows: any will do
+        rows = np.concatenate([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(slot_words)])
+        inputs = self.projections.view(-1, gates).index_select(0, torch.from_numpy(rows)).view(directions, -1, gates)
+        texts = max(int(running[0]), MIN_STEP_ROWS)
+        hidden = inputs.new_zeros(directions, texts, self.size)
+        cell = hidden.clone() if self.is_lstm else None
+        step: Callable[..., tuple[torch.Tensor, torch.Tensor | None]] = _lstm_cell if self.is_lstm else _gru_cell
+        if pooling == "attention":
+            kept = inputs.new_empty(len(slot_words[0]), directions, self.size)
+        else:
+            kept = inputs.new_full((directions, texts, self.size), -math.inf if pooling == "max" else 0.0)
+        for start, count in zip(step_starts[:-1].tolist(), running.tolist()):
+            width = max(count, MIN_STEP_ROWS)
+            extra = (cell[:, :width],) if cell is not None else ()
+            hidden, cell = step(inputs[:, start : start + width], hidden[:, :width], self.hidden_weight, self.hidden_bias, *extra)
+            new = hidden[:, :count]
+            if pooling == "attention":
+                kept[start : start + count] = new.transpose(0, 1)
+            elif pooling == "max":
+                torch.maximum(kept[:, :count], new, out=kept[:, :count])
+            elif pooling == "mean":
+                kept[:, :count] += new
+            else:  # last: a text's final state is the one of its last step
+                kept[:, :count] = new
+        if pooling == "attention":
+            return kept
+        texts = int(running[0])
+        return kept[:, :texts].transpose(0, 1).reshape(texts, -1)
+
+    def _project(self, words: np.ndarray) -> None:
+        """Compute the input projections of the blocks of words among `words` not computed before."""
+        blocks = np.unique(words // PROJECTION_BLOCK)
+        for block in blocks[~self.projected[blocks]].tolist():
+            rows = slice(block * PROJECTION_BLOCK, (block + 1) * PROJECTION_BLOCK)
+            embedded = self.embedding[rows]
+            self.projections[:, rows] = torch.baddbmm(
+                self.input_bias.unsqueeze(1), embedded.expand(len(self.projections), -1, -1), self.input_weight.transpose(1, 2)
+            ).to(self.projections.dtype)
+            self.projected[block] = True  # after the rows: marks them finished
+
+
+Encoder = BagEncoder | SequenceEncoder
+
+
+def has_batched_path(net: nn.Module) -> bool:
+    """Every network but an RNN of several recurrent layers."""
+    return isinstance(net, MLP) or SequenceEncoder.supports(net)
+
+
+def make_encoder(net: nn.Module, featurizer: Featurizer) -> Encoder | None:
+    """The batched path for `net`, or None where there is none (`has_batched_path`)."""
+    if isinstance(net, MLP):
+        return BagEncoder(featurizer, net.embedding.weight)
+    if SequenceEncoder.supports(net):
+        return SequenceEncoder(net, featurizer)
+    return None
+
+
+def stack_inputs(encoder: Encoder, tokens: TokenBatch) -> torch.Tensor:
+    """What the network's feed-forward stack reads for these texts."""
+    if isinstance(encoder, BagEncoder):
+        return encoder.means(encoder.bags(tokens))
+    return encoder.pooled(tokens)
+
+
+def _unknown_word_for_empty(tokens: TokenBatch) -> TokenBatch:
+    """The batch with an unknown word as the one token of each text without tokens."""
+    empty = np.flatnonzero(tokens.counts == 0)
+    if not empty.size:
+        return tokens
+    counts = np.maximum(tokens.counts, 1)
+    first = np.zeros_like(counts)
+    np.cumsum(counts[:-1], out=first[1:])
+    at = tokens.first[empty]
+    return TokenBatch(
+        tokens.tokens, np.insert(tokens.index, at, -1), np.insert(tokens.words, at, UNK_ID),
+        np.repeat(np.arange(len(counts)), counts), first, counts,
+    )
