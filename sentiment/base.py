@@ -92,3 +92,11 @@ class BaseAnalyzer(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, modes={sorted(m.value for m in self.modes)})"
+
+
+def without_explanations(analyzer: Analyzer) -> Analyzer:
+    """A view of `analyzer` that skips computing token explanations (the same loaded models), where
+    it offers one (`analyzer.without_explanations()`); otherwise the analyzer itself. For callers
+    that discard explanations: batch scoring, a service request that asks for none."""
+    quiet = getattr(analyzer, "without_explanations", None)
+    return quiet() if callable(quiet) else analyzer

@@ -13,8 +13,8 @@ a mode.
 
 from __future__ import annotations
 
+import copy
 import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .base import Analyzer, BaseAnalyzer
+from .base import Analyzer, BaseAnalyzer, without_explanations
 from .errors import ResourceError
 from .resources import models_dir as find_models_dir
 from .types import (
@@ -74,28 +74,61 @@ CANDIDATE_SOURCE_SETS = (
 MIN_GAIN_FOR_SLOWER_SOURCES = 0.005
 
 
-def _distribution(analysis: Analysis, mode: Mode) -> tuple[list[float], float]:
-    """The analysis' distribution over the mode's labels, plus one signed summary score."""
-    labels = LABELS_BY_MODE[mode]
-    if mode is Mode.POLARITY:
-        values, score = analysis.polarity.probabilities, analysis.polarity.score
-    elif mode is Mode.FINE_GRAINED:
-        values, score = analysis.fine_grained.probabilities, (analysis.fine_grained.score - 3.0) / 2.0
-    elif mode is Mode.EMOTION:
-        values, score = analysis.emotion.scores, 0.0
-    else:
-        values, score = analysis.intent.scores, analysis.intent.confidence
-    return [float(values.get(label, 0.0)) for label in labels], float(score)
+@dataclass(frozen=True)
+class SourceOutput:
+    """One source's numbers for a batch in one mode: its distribution over the mode's labels (in
+    LABELS_BY_MODE order) and one signed summary score per text."""
+
+    probabilities: np.ndarray  # (texts, labels)
+    scores: np.ndarray  # (texts,)
+
+    @classmethod
+    def of_analyses(cls, mode: Mode, analyses: Sequence[Analysis]) -> "SourceOutput":
+        labels = LABELS_BY_MODE[mode]
+        rows, scores = [], []
+        for analysis in analyses:
+            if mode is Mode.POLARITY:
+                values, score = analysis.polarity.probabilities, analysis.polarity.score
+            elif mode is Mode.FINE_GRAINED:
+                values, score = analysis.fine_grained.probabilities, _centred_stars(analysis.fine_grained.score)
+            elif mode is Mode.EMOTION:
+                values, score = analysis.emotion.scores, 0.0
+            else:
+                values, score = analysis.intent.scores, analysis.intent.confidence
+            rows.append([float(values.get(label, 0.0)) for label in labels])
+            scores.append(float(score))
+        return cls(np.asarray(rows, dtype=np.float64).reshape(-1, len(labels)), np.asarray(scores, dtype=np.float64))
+
+    @classmethod
+    def of_distributions(cls, mode: Mode, probabilities: np.ndarray, values: np.ndarray) -> "SourceOutput":
+        """From a neural analyzer's `distributions()`: the same numbers its results carry."""
+        probabilities = np.asarray(probabilities, dtype=np.float64)
+        if mode is Mode.POLARITY:
+            positive, negative = (POLARITY_LABELS.index(label) for label in ("positive", "negative"))
+            scores = probabilities[:, positive] - probabilities[:, negative]
+        elif mode is Mode.FINE_GRAINED:
+            scores = _centred_stars(np.asarray(values, dtype=np.float64))
+        elif mode is Mode.EMOTION:
+            scores = np.zeros(len(probabilities))
+        else:
+            scores = probabilities.max(axis=1)
+        return cls(probabilities, scores)
 
 
-def stack_features(mode: Mode, *analyses: Analysis) -> np.ndarray:
-    """Features for one text: each source's log-probabilities and summary score, in source order."""
-    row: list[float] = []
-    for analysis in analyses:
-        probabilities, score = _distribution(analysis, mode)
-        row.extend(math.log(max(p, PROBABILITY_FLOOR)) for p in probabilities)
-        row.append(score)
-    return np.asarray(row, dtype=np.float64)
+def _centred_stars(stars: Any) -> Any:
+    """Expected stars 1..5 as a score in [-1, 1]."""
+    return (stars - 3.0) / 2.0
+
+
+def stack_features(outputs: Sequence[SourceOutput]) -> np.ndarray:
+    """Features per text: each source's log-probabilities and summary score, in source order."""
+    return np.hstack(
+        [
+            column
+            for output in outputs
+            for column in (np.log(np.maximum(output.probabilities, PROBABILITY_FLOOR)), output.scores[:, None])
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -186,7 +219,9 @@ class HybridAnalyzer(BaseAnalyzer):
 
     `lexicon`, `neural` (MLP) and `rnn` may be given as built analyzers (any analyzers serving the
     modes); otherwise the ones the stackers name are built from the shipped models. Stackers are
-    read from `models_dir`/hybrid/<mode>/.
+    read from `models_dir`/hybrid/<mode>/. `explain`: attach a polarity explanation merged from the
+    sources' token weights; without it the neural sources are asked for their numbers only
+    (`distributions()`, where they offer it), which is several times faster.
     """
 
     name = "hybrid"
@@ -199,7 +234,9 @@ class HybridAnalyzer(BaseAnalyzer):
         models_dir: str | os.PathLike[str] | None = None,
         lexicon_files: Sequence[str | os.PathLike[str]] = (),
         rnn: Analyzer | None = None,
+        explain: bool = True,
     ) -> None:
+        self.explain = explain
         folder = find_models_dir(models_dir)
         stacker_files = {mode: folder / "hybrid" / mode.value for mode in HYBRID_MODES}
         found = {mode: Stacker.load(d) for mode, d in stacker_files.items() if (d / STACKER_FILE).is_file()}
@@ -221,7 +258,7 @@ class HybridAnalyzer(BaseAnalyzer):
         self._parts = parts
         # Neural explanations are only used to explain polarity; every other call (the other modes,
         # the per-sentence polarities) goes to a view of the same models that skips them.
-        self._unexplained = {name: _without_explanations(part) for name, part in parts.items()}
+        self._unexplained = {name: without_explanations(part) for name, part in parts.items()}
         self._stackers = {
             mode: stacker
             for mode, stacker in found.items()
@@ -246,46 +283,67 @@ class HybridAnalyzer(BaseAnalyzer):
     def stackers(self) -> dict[Mode, Stacker]:
         return dict(self._stackers)
 
+    def without_explanations(self) -> "HybridAnalyzer":
+        """The same loaded parts (shared, not copied), answering without explanations."""
+        quiet = copy.copy(self)
+        quiet.explain = False
+        return quiet
+
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         stacked = tuple(mode for mode in modes if mode in self._stackers)
         fields: list[dict[str, Any]] = [{} for _ in texts]
         if stacked:
-            explained = Mode.POLARITY in stacked
-            results = {
-                name: self._source(name, explained).analyze_batch(
-                    texts, tuple(m for m in stacked if name in self._stackers[m].sources)
-                )
-                for name in self._parts
-                if any(name in self._stackers[m].sources for m in stacked)
-            }
-            fields = self._combine(stacked, results)
+            explained = self.explain and Mode.POLARITY in stacked
+            lexicon = self._parts[LEXICON_SOURCE].analyze_batch(texts, stacked)  # every stacker has it
+            outputs = {(LEXICON_SOURCE, mode): SourceOutput.of_analyses(mode, lexicon) for mode in stacked}
+            explanations: dict[str, list[tuple[TokenWeight, ...]]] = {LEXICON_SOURCE: [a.explanation or () for a in lexicon]}
+            for name in self._neural_sources(stacked):
+                source_modes = tuple(mode for mode in stacked if name in self._stackers[mode].sources)
+                if explained and Mode.POLARITY in source_modes:
+                    analyses = self._parts[name].analyze_batch(texts, source_modes)
+                    outputs.update({(name, mode): SourceOutput.of_analyses(mode, analyses) for mode in source_modes})
+                    explanations[name] = [a.explanation or () for a in analyses]
+                else:
+                    outputs.update({(name, mode): self._numbers(name, texts, mode) for mode in source_modes})
+            fields = self._combine(stacked, outputs, len(texts))
+            if Mode.POLARITY in stacked:
+                self._add_sentences(lexicon, fields)
             if explained:
-                self._add_polarity_details(results, fields)
+                sources = [explanations[name] for name in self._stackers[Mode.POLARITY].sources]
+                for row, *merged in zip(fields, *sources):
+                    row["explanation"] = merge_explanations(*merged)
         if Mode.ASPECT in modes:
             for row, aspects in zip(fields, self._aspects.score_batch(texts)):
                 row["aspects"] = aspects
         return [Analysis(text=text, analyzer=self.name, **row) for text, row in zip(texts, fields)]
 
-    def _source(self, name: str, explained: bool) -> Analyzer:
-        return self._parts[name] if explained else self._unexplained[name]
+    def _neural_sources(self, modes: Sequence[Mode]) -> list[str]:
+        """The non-lexicon sources that the stackers of `modes` combine, in a fixed order."""
+        return [name for name in self._parts if name != LEXICON_SOURCE and any(name in self._stackers[m].sources for m in modes)]
 
-    def _combine(self, modes: Sequence[Mode], results: dict[str, list[Analysis]]) -> list[dict]:
-        fields: list[dict[str, Any]] = [{} for _ in next(iter(results.values()))]
+    def _numbers(self, name: str, texts: Sequence[str], mode: Mode) -> SourceOutput:
+        """A source's output for `mode`, from its `distributions()` fast path where it has one."""
+        part = self._unexplained[name]
+        distributions = getattr(part, "distributions", None)
+        if distributions is None:
+            return SourceOutput.of_analyses(mode, part.analyze_batch(list(texts), (mode,)))
+        numbers = distributions(texts, mode)
+        return SourceOutput.of_distributions(mode, numbers.probabilities, numbers.values)
+
+    def _combine(self, modes: Sequence[Mode], outputs: dict[tuple[str, Mode], SourceOutput], count: int) -> list[dict]:
+        fields: list[dict[str, Any]] = [{} for _ in range(count)]
         for mode in modes:
             stacker = self._stackers[mode]
-            columns = [results[name] for name in stacker.sources]
-            features = np.stack([stack_features(mode, *row) for row in zip(*columns)])
+            features = stack_features([outputs[(name, mode)] for name in stacker.sources])
             for row, probabilities in zip(fields, stacker.probabilities(features)):
                 row.update(_result_fields(stacker, probabilities))
         return fields
 
-    def _add_polarity_details(self, results: dict[str, list[Analysis]], fields: list[dict[str, Any]]) -> None:
-        """A merged explanation and per-sentence hybrid polarity (all sentences scored in one batch)."""
-        sources = self._stackers[Mode.POLARITY].sources
-        lexicon = results[LEXICON_SOURCE]
+    def _add_sentences(self, lexicon: list[Analysis], fields: list[dict[str, Any]]) -> None:
+        """Per-sentence hybrid polarity, the sentences of all texts scored in one batch (a
+        one-sentence text reuses its document polarity)."""
         sentence_texts: list[str] = []
-        for row, lex, *others in zip(fields, lexicon, *(results[name] for name in sources)):
-            row["explanation"] = merge_explanations(*(a.explanation or () for a in others))
+        for lex, row in zip(lexicon, fields):
             spans = lex.sentences or ()
             if len(spans) > 1:
                 sentence_texts.extend(s.text for s in spans)
@@ -293,12 +351,14 @@ class HybridAnalyzer(BaseAnalyzer):
                 row["sentences"] = tuple(SentenceSentiment(s.text, s.start, s.end, row["polarity"]) for s in spans)
         if not sentence_texts:
             return
-        polarity_only = (Mode.POLARITY,)
-        scored = self._combine(
-            polarity_only,
-            {name: self._unexplained[name].analyze_batch(sentence_texts, polarity_only) for name in sources},
-        )
-        sentence_polarities = iter(row["polarity"] for row in scored)
+        polarity = Mode.POLARITY
+        outputs = {
+            (LEXICON_SOURCE, polarity): SourceOutput.of_analyses(
+                polarity, self._parts[LEXICON_SOURCE].analyze_batch(sentence_texts, (polarity,))
+            )
+        }
+        outputs.update({(name, polarity): self._numbers(name, sentence_texts, polarity) for name in self._neural_sources((polarity,))})
+        sentence_polarities = iter(row["polarity"] for row in self._combine((polarity,), outputs, len(sentence_texts)))
         for lex, row in zip(lexicon, fields):
             if "sentences" not in row:
                 row["sentences"] = tuple(
@@ -315,12 +375,6 @@ def _valid_sources(sources: Sequence[str]) -> bool:
         and len(set(neural)) == len(neural)
         and set(neural) <= {MLP_SOURCE, RNN_SOURCE}
     )
-
-
-def _without_explanations(analyzer: Analyzer) -> Analyzer:
-    """A view of `analyzer` that skips token attributions, where it offers one."""
-    quiet = getattr(analyzer, "without_explanations", None)
-    return quiet() if quiet else analyzer
 
 
 def _result_fields(stacker: Stacker, probabilities: np.ndarray) -> dict[str, Any]:
@@ -497,7 +551,7 @@ def fit_stacker(
     for sources in CANDIDATE_SOURCE_SETS:
         if not set(sources) <= set(parts):
             continue
-        features = np.stack([stack_features(mode, *row) for row in zip(*(results[n] for n in sources))])
+        features = stack_features([SourceOutput.of_analyses(mode, results[name]) for name in sources])
         candidates[sources] = (features, _cross_validate(mode, features, targets))
         if chosen is None or candidates[sources][1][0] >= candidates[chosen][1][0] + MIN_GAIN_FOR_SLOWER_SOURCES:
             chosen = sources

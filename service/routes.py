@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from sentiment import InvalidInputError, Mode, available_analyzers, parse_modes
+from sentiment.base import without_explanations
 from sentiment.registry import analyzer_spec
 
 from .access_log import ANALYZER_STATE_KEY, LOGGED_TEXTS_STATE_KEY, TEXTS_STATE_KEY
@@ -77,7 +78,8 @@ def _analyze_to_json(
     is_batch: bool,
 ) -> bytes:
     """Analyze and serialize: both are CPU work, done together (in a worker thread unless the request is small)."""
-    results = pool.get(name).analyze_batch(texts, modes)
+    analyzer = pool.get(name) if explanations else without_explanations(pool.get(name))
+    results = analyzer.analyze_batch(texts, modes)
     if len(results) != len(texts):
         raise RuntimeError(f"analyzer {name!r} returned {len(results)} results for {len(texts)} texts")
     payload = []

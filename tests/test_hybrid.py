@@ -176,3 +176,24 @@ def test_version_1_stacker_files_still_load(models, tmp_path) -> None:
     (tmp_path / "stacker.json").write_text(json.dumps(payload))
     with pytest.raises(ResourceError, match="expected 'lexicon' then"):
         Stacker.load(tmp_path)
+
+
+def test_shipped_hybrid_without_explanations_gives_the_same_results() -> None:
+    """explain=False reads the neural sources' numbers through their fast path (distributions());
+    every field but the explanation must be what the explained path gives."""
+    from sentiment import get_analyzer
+
+    texts = [
+        "Not bad at all. I'd buy it again!",
+        "The plot drags, but the acting is superb.",
+        "Where can I order the blue one?",
+        "Worst customer service ever :(",
+        "ok",
+    ]
+    modes = ["polarity", "fine_grained", "emotion", "intent"]
+    explained = get_analyzer("hybrid")
+    quiet = explained.without_explanations()
+    assert quiet.explain is False and explained.explain is True
+    for full, fast in zip(explained.analyze_batch(texts, modes), quiet.analyze_batch(texts, modes)):
+        assert full.explanation and fast.explanation is None
+        assert {**full.to_dict(), "explanation": None} == fast.to_dict()
