@@ -178,7 +178,7 @@ class RawConnection:
         self.reader = self.writer = None
 
 
-def _bodies(analyzer: str, batch_size: int) -> list[bytes]:
+def _bodies(analyzer: str, batch_size: int, explanations: bool = True) -> list[bytes]:
     """One request body per rotation of the text list, encoded once (the client must stay cheap)."""
     bodies = []
     for offset in range(len(SHORT_TEXTS)):
@@ -187,6 +187,8 @@ def _bodies(analyzer: str, batch_size: int) -> list[bytes]:
         else:
             payload = {"texts": [SHORT_TEXTS[(offset + i) % len(SHORT_TEXTS)] for i in range(batch_size)]}
         payload["analyzer"] = analyzer
+        if not explanations:
+            payload["explanations"] = False
         bodies.append(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     return bodies
 
@@ -199,8 +201,9 @@ async def _run_scenario(
     duration_s: float,
     server_cpu: Callable[[], float] | None = None,
     client_kind: str = "raw",
+    explanations: bool = True,
 ) -> Result:
-    bodies = _bodies(analyzer, batch_size)
+    bodies = _bodies(analyzer, batch_size, explanations)
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     requests = 0
@@ -361,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--url", help="load this already running server instead of starting one (loopback only)")
     parser.add_argument("--output", type=Path, help="write the results as JSON here")
+    parser.add_argument(
+        "--no-explanations", action="store_true", help='send "explanations": false (the service then skips computing them)'
+    )
     args = parser.parse_args(argv)
 
     analyzers = args.analyzers.split(",") if args.analyzers else _available_analyzers()
@@ -381,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
                 for batch_size in (sizes[name] for name in args.scenarios.split(",")):
                     probe = (lambda: _process_tree_cpu_seconds(process.pid)) if process is not None else None
                     scenario = _run_scenario(
-                        url, analyzer, batch_size, args.concurrency, args.duration, probe, args.client
+                        url, analyzer, batch_size, args.concurrency, args.duration, probe, args.client,
+                        not args.no_explanations,
                     )
                     result = _run_event_loop(scenario)
                     print(json.dumps(asdict(result)), file=sys.stderr)
@@ -403,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "concurrency": args.concurrency,
             "client": args.client,
+            "explanations": not args.no_explanations,
             "url": args.url or "started on 127.0.0.1",
         }
         args.output.write_text(json.dumps({"meta": meta, "results": [asdict(r) for r in results]}, indent=2) + "\n")
