@@ -201,3 +201,22 @@ def test_rounded_is_pythons_round():
     ties = (np.arange(-3000, 3000) + 0.5) / 1e6  # decimal ties (as far as floats hold them)
     values = np.concatenate([rng.normal(0, 0.3, 20_000), ties, ties * 1e3, [1e-3, -2.5e-6, 0.0, -0.0, 1e12 + 0.3]])
     assert rounded(values, 6).tolist() == [round(float(v), 6) for v in values]
+
+
+def test_byte_tokenizer_matches_tokenize_on_random_ascii():
+    """Seeded fuzzing over the characters the byte rules treat specially (joins, runs, clue
+    characters of URLs and emoticons, control characters): every token and span as `tokenize`."""
+    import random
+
+    alphabet = "aZ9_ '-.!?:;=()<>^/@#$%&*,\"\t\n\x0b\x0c\r\x00\x1c\x1fhtpswxXD"
+    generator = random.Random(7)
+    texts = ["".join(generator.choice(alphabet) for _ in range(generator.randint(0, 40))) for _ in range(3000)]
+    texts += ["http://x.y", "www.a.b c", ":-) :P ;) <3 xD XD ^_^", "a'b'c a-'b '-a"]
+    for lowercase in (True, False):
+        tokens = TextTokens.of(texts, lowercase)
+        strings = tokens.strings(np.arange(len(tokens)))
+        for row, text in enumerate(texts):
+            expected = tokenize(text)
+            run = slice(tokens.first[row], tokens.first[row] + tokens.counts[row])
+            assert strings[run] == [t.lower if lowercase else t.text for t in expected], repr(text)
+            assert tokens.starts[run].tolist() == [t.start for t in expected], repr(text)
