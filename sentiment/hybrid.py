@@ -24,7 +24,7 @@ import numpy as np
 
 from .base import Analyzer, BaseAnalyzer, without_explanations
 from .errors import ResourceError
-from .resources import models_dir as find_models_dir
+from .resources import models_dir as find_models_dir, read_json_file
 from .types import (
     EMOTION_LABELS,
     FINE_GRAINED_LABELS,
@@ -176,12 +176,7 @@ class Stacker:
     @classmethod
     def load(cls, folder: Path) -> "Stacker":
         path = folder / STACKER_FILE
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ResourceError(f"hybrid stacker missing: {path}") from None
-        except (OSError, ValueError) as error:
-            raise ResourceError(f"hybrid stacker unreadable: {path}: {error}") from None
+        payload = read_json_file(path, "hybrid stacker")
         if payload.get("format_version") not in READABLE_STACKER_VERSIONS:
             raise ResourceError(
                 f"{path}: format_version {payload.get('format_version')!r}, expected one of {READABLE_STACKER_VERSIONS}"

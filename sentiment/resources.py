@@ -7,9 +7,11 @@ folders (an editable install or a plain clone).
 
 from __future__ import annotations
 
-import os
 import importlib
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 from .errors import ResourceError
 
@@ -64,3 +66,14 @@ def lexicon_file(name: str, override: str | os.PathLike[str] | None = None) -> P
         present = ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file())) or "(none)"
         raise ResourceError(f"lexicon file {name!r} not found in {folder}; present: {present}")
     return path
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """The JSON value in `path`; a missing, unreadable or malformed file is a ResourceError that
+    names `what` it should have been and where."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResourceError(f"{what} missing: {path}") from None
+    except (OSError, ValueError) as error:  # ValueError: undecodable bytes, invalid JSON
+        raise ResourceError(f"{what} {path} is corrupted or unreadable: {error}") from None

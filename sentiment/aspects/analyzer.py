@@ -29,6 +29,7 @@ from ..errors import ResourceError
 from ..lexicon.aspect import ASPECT_TERMS_FILE, COPULAS, DETERMINERS, PREPOSITIONS, PRONOUNS, AspectLexicon
 from ..resources import lexicons_dir as find_lexicons_dir
 from ..resources import models_dir as find_models_dir
+from ..resources import read_json_file
 from ..text import Token, split_sentences, tokenize
 from ..types import POLARITY_LABELS, AspectSentiment
 from .tagger import AspectTagger, decode, term_probability
@@ -293,12 +294,7 @@ class AspectCombiner:
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> "AspectCombiner":
         path = Path(folder) / COMBINER_FILE
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ResourceError(f"aspect combiner missing: {path}") from None
-        except (OSError, ValueError) as error:
-            raise ResourceError(f"aspect combiner {path} is unreadable: {error}") from None
+        payload = read_json_file(path, "aspect combiner")
         if payload.get("format_version") != COMBINER_FORMAT_VERSION or payload.get("arch") != COMBINER_ARCH:
             raise ResourceError(f"{path}: expected format_version {COMBINER_FORMAT_VERSION} and arch {COMBINER_ARCH!r}")
         try:

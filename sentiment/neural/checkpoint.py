@@ -17,6 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import ResourceError
+from ..resources import read_json_file
 from .model import TextClassifier
 from .nets import config_from_dict, config_to_dict
 from .vocab import FeatureConfig, Featurizer, Vocab
@@ -49,12 +50,7 @@ def save_model(classifier: TextClassifier, folder: str | os.PathLike[str]) -> Pa
 
 def read_config(folder: Path) -> dict[str, Any]:
     path = folder / CONFIG_FILE
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResourceError(f"model config missing: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResourceError(f"model config {path} is corrupted or unreadable: {exc}") from None
+    config = read_json_file(path, "model config")
     if not isinstance(config, dict):
         raise ResourceError(f"model config {path} is corrupted: expected a JSON object")
     version = config.get("format_version")

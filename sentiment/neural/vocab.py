@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import ResourceError
+from ..resources import read_json_file
 from ..text import tokenize
 
 PAD, UNK = "<pad>", "<unk>"
@@ -260,12 +261,10 @@ class Vocab:
 
     @classmethod
     def load(cls, path: Path) -> "Vocab":
+        payload = read_json_file(path, "vocabulary file")
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
             version, tokens = payload["format_version"], payload["tokens"]
-        except FileNotFoundError:
-            raise ResourceError(f"vocabulary file missing: {path}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise ResourceError(f"vocabulary file {path} is corrupted or unreadable: {exc}") from None
         if version != VOCAB_FORMAT_VERSION:
             raise ResourceError(
