@@ -299,7 +299,7 @@ class HybridAnalyzer(BaseAnalyzer):
                     outputs.update({(name, mode): SourceOutput.of_analyses(mode, analyses) for mode in source_modes})
                     explanations[name] = [a.explanation or () for a in analyses]
                 else:
-                    outputs.update({(name, mode): self._numbers(name, texts, mode) for mode in source_modes})
+                    outputs.update(self._numbers(name, texts, source_modes))
             fields = self._combine(stacked, outputs, len(texts))
             if Mode.POLARITY in stacked:
                 self._add_sentences(lexicon, fields)
@@ -316,14 +316,18 @@ class HybridAnalyzer(BaseAnalyzer):
         """The non-lexicon sources that the stackers of `modes` combine, in a fixed order."""
         return [name for name in self._parts if name != LEXICON_SOURCE and any(name in self._stackers[m].sources for m in modes)]
 
-    def _numbers(self, name: str, texts: Sequence[str], mode: Mode) -> SourceOutput:
-        """A source's output for `mode`, from its `distributions()` fast path where it has one."""
+    def _numbers(self, name: str, texts: Sequence[str], modes: Sequence[Mode]) -> dict[tuple[str, Mode], SourceOutput]:
+        """A source's outputs for `modes` in one call, from its `distributions()` fast path where it
+        has one."""
         part = self._unexplained[name]
         distributions = getattr(part, "distributions", None)
         if distributions is None:
-            return SourceOutput.of_analyses(mode, part.analyze_batch(list(texts), (mode,)))
-        numbers = distributions(texts, mode)
-        return SourceOutput.of_distributions(mode, numbers.probabilities, numbers.values)
+            analyses = part.analyze_batch(list(texts), tuple(modes))
+            return {(name, mode): SourceOutput.of_analyses(mode, analyses) for mode in modes}
+        return {
+            (name, mode): SourceOutput.of_distributions(mode, numbers.probabilities, numbers.values)
+            for mode, numbers in distributions(texts, modes).items()
+        }
 
     def _combine(self, modes: Sequence[Mode], outputs: dict[tuple[str, Mode], SourceOutput], count: int) -> list[dict]:
         fields: list[dict[str, Any]] = [{} for _ in range(count)]
@@ -352,7 +356,8 @@ class HybridAnalyzer(BaseAnalyzer):
                 polarity, self._parts[LEXICON_SOURCE].analyze_batch(sentence_texts, (polarity,))
             )
         }
-        outputs.update({(name, polarity): self._numbers(name, sentence_texts, polarity) for name in self._neural_sources((polarity,))})
+        for name in self._neural_sources((polarity,)):
+            outputs.update(self._numbers(name, sentence_texts, (polarity,)))
         sentence_polarities = iter(row["polarity"] for row in self._combine((polarity,), outputs, len(sentence_texts)))
         for lex, row in zip(lexicon, fields):
             if "sentences" not in row:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from neural_toy import POSITIVE_WORDS, featurizer_for, make_classifier, toy_polarity
+from sentiment import Mode
 from sentiment.neural import inference
 from sentiment.neural.model import TextClassifier
 from sentiment.neural.nets import MLPConfig, RNNConfig
@@ -188,7 +189,7 @@ def test_each_sentence_is_scored_as_that_sentence_alone(analyzer):
 
 def test_distributions_are_the_reported_probabilities(analyzer):
     texts = ["The film was great.", "awful", ""]
-    distributions = analyzer.distributions(texts, "polarity")
+    distributions = analyzer.distributions(texts, "polarity")[Mode.POLARITY]
     labels = ("negative", "neutral", "positive")
     expected = [[r.polarity.probabilities[label] for label in labels] for r in analyzer.analyze_batch(texts)]
     assert distributions.probabilities.tolist() == expected

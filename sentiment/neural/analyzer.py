@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
-from ..base import BaseAnalyzer, check_texts, parse_modes
+from ..base import BaseAnalyzer, ModesArg, check_texts, parse_modes
 from ..errors import ResourceError
 from ..resources import models_dir as find_models_dir
 from ..text import Span, split_sentences
@@ -159,15 +159,18 @@ class NeuralAnalyzer(BaseAnalyzer):
         texts = slice(len(sentences))
         return prediction.rows(texts), {mode.value: results[texts], "sentences": _sentence_results(sentences, results)}
 
-    def distributions(self, texts: Sequence[str], mode: Mode | str) -> Prediction:
-        """The numbers `analyze_batch` reports for `mode`, without building results: probabilities
+    def distributions(self, texts: Sequence[str], modes: ModesArg) -> dict[Mode, Prediction]:
+        """Per mode, the numbers `analyze_batch` reports, without building results: probabilities
         with one column per label of the mode, in its label order (`evaluate.MODE_LABELS`), and
-        values (fine-grained: the expected stars, its `score`)."""
-        (mode,) = parse_modes(mode, frozenset(self.models), self.name)
-        classifier = self.models[mode]
-        tokens = TextTokens.of(check_texts(texts), _lowercase(classifier))
-        prediction = classifier.predict_batch(classifier.token_batch(tokens), self.batch_size)
-        return Prediction(prediction.probabilities[:, _label_columns(mode, classifier)], prediction.values)
+        values (fine-grained: the expected stars, its `score`). The texts are tokenized once."""
+        chosen = parse_modes(modes, frozenset(self.models), self.name)
+        tokens = _BatchTokens(check_texts(texts))
+        numbers = {}
+        for mode in chosen:
+            classifier = self.models[mode]
+            prediction = classifier.predict_batch(classifier.token_batch(tokens.of(classifier)), self.batch_size)
+            numbers[mode] = Prediction(prediction.probabilities[:, _label_columns(mode, classifier)], prediction.values)
+        return numbers
 
     # --- results ------------------------------------------------------------------------------
 
