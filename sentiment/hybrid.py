@@ -246,7 +246,7 @@ class HybridAnalyzer(BaseAnalyzer):
         if rnn is None and any(RNN_SOURCE in s.sources for s in found.values()):
             from .neural.analyzer import NeuralAnalyzer
 
-            rnn = NeuralAnalyzer(models_dir=folder, arch="rnn")
+            rnn = NeuralAnalyzer(models_dir=folder, arch="rnn", aspects=False)  # aspects come from `neural`
         parts: dict[str, Analyzer] = {LEXICON_SOURCE: lexicon, MLP_SOURCE: neural}
         if rnn is not None:
             parts[RNN_SOURCE] = rnn
@@ -594,7 +594,7 @@ def fit_from_config(
     _, dev = load_data(config, data_root, seed)
     folder = find_models_dir(models_dir)
     try:
-        rnn: Analyzer | None = NeuralAnalyzer(models_dir=folder, arch="rnn").without_explanations()
+        rnn: Analyzer | None = NeuralAnalyzer(models_dir=folder, arch="rnn", aspects=False).without_explanations()
     except ResourceError:  # no RNN models shipped: the MLP sets only
         rnn = None
     stacker = fit_stacker(

@@ -197,3 +197,13 @@ def test_shipped_hybrid_without_explanations_gives_the_same_results() -> None:
     for full, fast in zip(explained.analyze_batch(texts, modes), quiet.analyze_batch(texts, modes)):
         assert full.explanation and fast.explanation is None
         assert {**full.to_dict(), "explanation": None} == fast.to_dict()
+
+
+def test_shipped_rnn_family_can_skip_the_aspect_models_the_hybrid_takes_from_the_mlp() -> None:
+    from sentiment import get_analyzer
+    from sentiment.neural.analyzer import NeuralAnalyzer
+
+    assert Mode.ASPECT in NeuralAnalyzer(arch="rnn").modes
+    assert Mode.ASPECT not in NeuralAnalyzer(arch="rnn", aspects=False).modes
+    result = get_analyzer("hybrid").analyze("The battery is great but the screen is dim.", modes="aspect")
+    assert {a.term: a.polarity for a in result.aspects} == {"battery": "positive", "screen": "negative"}

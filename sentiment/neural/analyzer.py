@@ -65,11 +65,11 @@ class NeuralAnalyzer(BaseAnalyzer):
     """Trained MLP/RNN models, one per mode.
 
     `arch`: which shipped family to load: "mlp" (`neural/<mode>/`, fast) or "rnn"
-    (`neural/rnn/<mode>/`, more accurate, slower; polarity and fine-grained);
+    (`neural/rnn/<mode>/`, more accurate, slower);
     `models_dir`: a folder holding those model directories instead of the shipped ones;
     `model_dirs`: explicit model directories per mode (e.g. your own `sentiment train` output),
     which then are the only modes served; `explain`: attach token attributions (attribution.py);
-    `threads`: torch threads for this process (None leaves torch's setting alone).
+    `aspects`: also load the shipped aspect models (the aspect mode), when shipped; `threads`: torch threads for this process (None leaves torch's setting alone).
     """
 
     name = "neural"
@@ -83,6 +83,7 @@ class NeuralAnalyzer(BaseAnalyzer):
         threads: int | None = DEFAULT_THREADS,
         batch_size: int = DEFAULT_BATCH_SIZE,
         explain: bool = True,
+        aspects: bool = True,
     ) -> None:
         if threads is not None:
             torch.set_num_threads(threads)
@@ -108,7 +109,7 @@ class NeuralAnalyzer(BaseAnalyzer):
         self.model_dirs = folders
         # The trained aspect tagger + target-polarity network (sentiment.aspects), when shipped.
         self.aspects = None
-        if not model_dirs:
+        if aspects and not model_dirs:
             from ..aspects.analyzer import NeuralAspectScorer
 
             if NeuralAspectScorer.available(models_dir):
