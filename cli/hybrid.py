@@ -18,11 +18,11 @@ def fit_hybrid(
 ) -> None:
     """Fit the lexicon+neural stacker on the config's dev split (the MLP, the RNN or both, whichever
     cross-validates best); prints out-of-fold dev metrics."""
-    from sentiment.hybrid import fit_from_config
+    from sentiment.hybrid import LEXICON_SOURCE, MLP_SOURCE, RNN_SOURCE, fit_from_config
 
     stacker = fit_from_config(config, data_root=data_root, out_dir=out)
     metrics = stacker.metrics or {}
-    sources = ", ".join(f"{name} {metrics[name]:.4f}" for name in ("lexicon", "neural", "neural-rnn") if name in metrics)
+    sources = ", ".join(f"{name} {metrics[name]:.4f}" for name in (LEXICON_SOURCE, MLP_SOURCE, RNN_SOURCE) if name in metrics)
     candidates = ", ".join(f"{name} {value:.4f}" for name, value in metrics.get("candidates", {}).items())
     typer.echo(
         f"{stacker.mode.value}: dev {metrics.get('metric')} hybrid {metrics.get('hybrid_cross_validated', 0):.4f} "

@@ -42,12 +42,12 @@ class Span(NamedTuple):
 
 # Western emoticons (":)", ":-(", ";D", ":'(", "<3", "xD", ":/", ...). Kept deliberately narrow so that
 # ordinary punctuation such as "(1)" or "10:30" is not read as a face.
-_EMOTICON = r"""(?:
+EMOTICON_PATTERN = r"""(?:
     [<>]?[:;=][\-o\*\']?[\)\]\(\[dDpP/\\\}\{@\|3]+(?![\w])
   | (?<![\w])[\)\]\(\[dDpP/\\\}\{@\|][\-o\*\']?[:;=](?![\w])
   | (?<![\w])[xX]D+(?![\w]) | <3+ | </3+ | \^_*\^ | -_- | o_O | O_o | T_T | ;_;
 )"""
-_URL = r"(?:https?://\S+|www\.\S+)"
+URL_PATTERN = r"(?:https?://\S+|www\.\S+)"
 _EMOJI_BASE = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
 # One emoji: a base plus skin-tone modifiers, variation selector 16 and zero-width-joined parts.
 _EMOJI = rf"(?:{_EMOJI_BASE}(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D{_EMOJI_BASE})*)"
@@ -55,7 +55,7 @@ _EMOJI = rf"(?:{_EMOJI_BASE}(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D{_EMOJI_BASE}
 _WORD = r"\w+(?:['’\-]\w+)*"
 _PUNCT_RUN = r"(?:[!?]+|\.{2,}|…)"
 _TOKEN_RE = re.compile(
-    rf"{_URL}|{_EMOTICON}|{_EMOJI}|{_WORD}|{_PUNCT_RUN}|[^\s]",
+    rf"{URL_PATTERN}|{EMOTICON_PATTERN}|{_EMOJI}|{_WORD}|{_PUNCT_RUN}|[^\s]",
     re.VERBOSE | re.UNICODE,
 )
 # Splitting with the token pattern as one capturing group yields, all in C, the white space before

@@ -20,7 +20,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ..text import _EMOTICON, _URL, tokenize, tokenize_lowered
+from ..text import EMOTICON_PATTERN, URL_PATTERN, tokenize, tokenize_lowered
 from .vocab import KEY_BYTES, Vocab
 
 # Byte classes of the plain token pattern (ASCII: \s is [\t\n\v\f\r ], \w is [0-9A-Za-z_]).
@@ -39,7 +39,7 @@ _TEXT_GAP = "\n"  # joins the texts tokenized together: white space, so no token
 _CLUE_BYTES = np.zeros(256, dtype=bool)
 _CLUE_BYTES[list(b":;=<^_\x1c\x1d\x1e\x1f")] = True
 _CLUE_STRINGS = ("xD", "XD", "www.")
-_SPECIAL_RE = re.compile(f"{_URL}|{_EMOTICON}|[\x1c-\x1f]", re.VERBOSE)
+_SPECIAL_RE = re.compile(f"{URL_PATTERN}|{EMOTICON_PATTERN}|[\x1c-\x1f]", re.VERBOSE)
 _WORD_BYTES = 8
 _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(_WORD_BYTES)] + [2**64 - 1], dtype=np.uint64)
 
