@@ -120,6 +120,26 @@ def test_sequence_path_equals_the_rnn_and_each_text_alone(net):
     np.testing.assert_array_equal(together, alone)  # analyze_batch == analyze text by text
 
 
+@pytest.mark.parametrize("net", RNNS, ids=lambda net: f"{net['cell']}-{net['pooling']}")
+def test_gradient_times_input_through_the_recurrence_equals_the_rnns_own_forward(net):
+    from sentiment.neural import attribution
+
+    texts = texts_with_vocabulary()
+    classifier = make_classifier(texts[:20], ("negative", "neutral", "positive"), arch="rnn", **net).batch_invariant()
+    batch = classifier.token_batch(TextTokens.of(texts, classifier.featurizer.config.lowercase))
+    # a value that differs by row, as the analyzer's do (each text's predicted label): the backward
+    # pass is of the sum over the texts, which a row mix-up would leave unchanged otherwise
+    label = torch.arange(len(texts)) % 3
+    chosen = lambda outputs, rows: outputs[rows, label[rows]]  # noqa: E731
+    fast = attribution.gradient_times_input(classifier, batch, chosen)
+    reference = attribution._gradient_times_input_by_forward(classifier, batch, chosen)
+    assert [len(w) for w in fast] == batch.counts.tolist() and 0 in batch.counts  # empty texts report nothing
+    for ours, theirs in zip(fast, reference):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+    assert max(np.abs(w).max(initial=0) for w in fast) > 1e-4  # not all zero
+    assert all(p.grad is None for p in classifier.net.parameters())
+
+
 def test_an_rnn_of_several_layers_runs_its_own_forward():
     texts = texts_with_vocabulary()
     classifier = make_classifier(texts[:20], ("negative", "positive"), arch="rnn", num_layers=2).batch_invariant()

@@ -5,8 +5,9 @@
   it is part of); every occluded bag mean follows from the parts of the text's bag
   (inference.py), then the feed-forward stack runs once over all of them.
   weight = value(text) - value(text without the token).
-- RNN: gradient x input on the word embeddings (one backward pass per batch), summed over
-  the embedding dimensions: a first-order estimate of the same quantity.
+- RNN: gradient x input on the word embeddings (one backward pass per batch, through the
+  batched recurrence), summed over the embedding dimensions: a first-order estimate of the same
+  quantity.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .inference import BagEncoder
+from .inference import BagEncoder, SequenceEncoder
 from .model import TextClassifier
 from .nets import output_activation
 from .tokens import TextTokens, TokenBatch
@@ -44,7 +45,24 @@ def bag_occlusion(classifier: TextClassifier, tokens: TokenBatch, value: ValueFu
 
 def gradient_times_input(classifier: TextClassifier, tokens: TokenBatch, value: ValueFunction) -> list[np.ndarray]:
     """Per text, one weight per token (RNN: gradient of the value w.r.t. each word embedding,
-    dotted with that embedding)."""
+    dotted with that embedding). Through the batched recurrence (inference.py) where the network
+    has one, which gives the same weights as its own forward at a small fraction of the cost."""
+    net = classifier.net
+    encoder = classifier.encoder()
+    if not isinstance(encoder, SequenceEncoder):
+        return _gradient_times_input_by_forward(classifier, tokens, value)
+    with torch.enable_grad():
+        embedded, pooled, schedule = encoder.differentiable(tokens)
+        outputs = output_activation(net.feed_forward(pooled), classifier.net_config.output)
+        (gradient,) = torch.autograd.grad(value(outputs, torch.arange(len(tokens))).sum(), embedded)
+    scores = (gradient * embedded).sum(-1).detach().double().numpy()  # no parameter .grad is touched
+    # a text without tokens read one unknown word there, which it does not report
+    first = schedule.tokens.first.tolist()
+    return [scores[start : start + count] for start, count in zip(first, tokens.counts.tolist())]
+
+
+def _gradient_times_input_by_forward(classifier: TextClassifier, tokens: TokenBatch, value: ValueFunction) -> list[np.ndarray]:
+    """`gradient_times_input` through the network's own forward (an RNN of several layers)."""
     net = classifier.net
     encoded = tokens.word_id_lists(UNK_ID)
     batch = net.collate(encoded)
@@ -52,7 +70,7 @@ def gradient_times_input(classifier: TextClassifier, tokens: TokenBatch, value: 
         embedded = net.embedding(batch.ids).detach().requires_grad_(True)
         outputs = output_activation(net.forward_embedded(embedded, batch.lengths), classifier.net_config.output)
         (gradient,) = torch.autograd.grad(value(outputs, torch.arange(len(encoded))).sum(), embedded)
-    scores = (gradient * embedded).sum(-1).detach().double().numpy()  # no parameter .grad is touched
+    scores = (gradient * embedded).sum(-1).detach().double().numpy()
     return [scores[row, :count] for row, count in enumerate(tokens.counts.tolist())]
 
 

@@ -195,6 +195,72 @@ def _lstm_cell(
     return out_gate.sigmoid() * cell.tanh(), cell
 
 
+def _gru_cell_differentiable(
+    inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
+) -> tuple[torch.Tensor, None]:
+    """`_gru_cell` without in-place operations, for autograd; splits rather than slices (whose
+    backward pass fills a tensor of the whole's size)."""
+    size = hidden.shape[-1]
+    input_reset_update, input_candidate = inputs.split([2 * size, size], dim=-1)
+    hidden_reset_update, hidden_candidate = torch.baddbmm(bias, hidden, weight).split([2 * size, size], dim=-1)
+    reset, update = torch.sigmoid(input_reset_update + hidden_reset_update).chunk(2, dim=-1)
+    candidate = torch.tanh(input_candidate + reset * hidden_candidate)
+    return (hidden - candidate) * update + candidate, None
+
+
+def _lstm_cell_differentiable(
+    inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, cell: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`_lstm_cell` without in-place operations, for autograd."""
+    in_gate, forget_gate, cell_gate, out_gate = (torch.baddbmm(bias, hidden, weight) + inputs).chunk(4, dim=-1)
+    cell = torch.sigmoid(forget_gate) * cell + torch.sigmoid(in_gate) * torch.tanh(cell_gate)
+    return torch.sigmoid(out_gate) * torch.tanh(cell), cell
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Where each token of a batch runs in the recurrence. Step t runs the texts with more than t
+    tokens, longest first (a text's rank), on token t forwards and token length-1-t backwards; a
+    slot is one text at one step. A text without tokens reads one unknown word (as
+    `Featurizer.word_ids`)."""
+
+    tokens: TokenBatch  # the batch, with that unknown word
+    words: np.ndarray  # (tokens,) vocabulary ids, UNK_ID for words without one
+    lengths: np.ndarray  # (texts,)
+    order: np.ndarray  # texts by rank
+    rank: np.ndarray  # (texts,)
+    running: np.ndarray  # per step: the texts still running
+    step_starts: np.ndarray  # per step: its first slot (and the slot count last)
+    slots: tuple[np.ndarray, ...]  # per direction: each token's slot
+
+    @classmethod
+    def of(cls, tokens: TokenBatch, directions: int) -> "Schedule":
+        tokens = _unknown_word_for_empty(tokens)
+        words = np.where(tokens.words < 0, UNK_ID, tokens.words)
+        lengths = tokens.counts
+        order = np.argsort(-lengths, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        running = np.bincount(lengths)[::-1].cumsum()[::-1][1:]
+        step_starts = np.concatenate([[0], np.cumsum(running)])
+        positions, text_lengths, ranks = tokens.positions, lengths[tokens.rows], rank[tokens.rows]
+        slots = (step_starts[positions] + ranks, step_starts[text_lengths - 1 - positions] + ranks)[:directions]
+        return cls(tokens, words, lengths, order, rank, running, step_starts, slots)
+
+    def tokens_by_slot(self) -> list[np.ndarray]:
+        """Per direction, the token in each slot."""
+        found = []
+        for slots in self.slots:
+            token = np.empty_like(slots)
+            token[slots] = np.arange(len(slots))
+            found.append(token)
+        return found
+
+    def slot_words(self) -> list[np.ndarray]:
+        """Per direction, the word in each slot."""
+        return [self.words[tokens] for tokens in self.tokens_by_slot()]
+
+
 class SequenceEncoder:
     """`RNN.forward` up to the feed-forward stack (its pooled states), for whole batches."""
 
@@ -210,6 +276,7 @@ class SequenceEncoder:
         self.input_weight, self.input_bias = stacked("weight_ih"), stacked("bias_ih")  # (D, G, E), (D, G)
         self.embedding = net.embedding.weight.detach()
         weight, bias = stacked("weight_hh").transpose(1, 2), stacked("bias_hh").unsqueeze(1)  # (D, H, G), (D, 1, G)
+        self.reference_hidden = (weight, bias)  # in the network's dtype (`differentiable`)
         dtype = RECURRENCE_DTYPE if rows_independent(weight.to(RECURRENCE_DTYPE), bias.to(RECURRENCE_DTYPE)) else weight.dtype
         self.hidden_weight, self.hidden_bias = weight.to(dtype), bias.to(dtype)
         directions, gates = self.input_bias.shape
@@ -223,48 +290,85 @@ class SequenceEncoder:
 
     def pooled(self, tokens: TokenBatch) -> torch.Tensor:
         """The pooled states (texts, directions x hidden) that `RNN.forward` feeds its stack."""
-        tokens = _unknown_word_for_empty(tokens)  # as `Featurizer.word_ids`
-        words = np.where(tokens.words < 0, UNK_ID, tokens.words)
-        self._project(words)
-        lengths = tokens.counts
-        order = np.argsort(-lengths, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        running = np.bincount(lengths)[::-1].cumsum()[::-1][1:]  # per step t: the texts with more than t tokens
-        step_starts = np.concatenate([[0], np.cumsum(running)])
-        # Step t runs the texts still running, longest first, on token t forwards and token
-        # length-1-t backwards; a slot is one text at one step.
-        positions, text_lengths = tokens.positions, lengths[tokens.rows]
-        slots = [step_starts[positions] + rank[tokens.rows], step_starts[text_lengths - 1 - positions] + rank[tokens.rows]]
-        slot_words = [np.empty_like(words) for _ in self.projections]
-        for direction, slot_word in enumerate(slot_words):
-            slot_word[slots[direction]] = words
+        schedule = Schedule.of(tokens, len(self.projections))
+        self._project(schedule.words)
         pooling = self.net.config.pooling
         if pooling != "attention":
-            pooled = self._run(slot_words, running, step_starts, pooling)  # by rank
+            pooled = self._run(schedule, pooling)  # by rank
             if pooling == "mean":
-                pooled /= torch.from_numpy(lengths[order]).to(pooled.dtype).unsqueeze(1)
-            return pooled[torch.from_numpy(rank)].to(self.embedding.dtype)
+                pooled /= torch.from_numpy(schedule.lengths[schedule.order]).to(pooled.dtype).unsqueeze(1)
+            return pooled[torch.from_numpy(schedule.rank)].to(self.embedding.dtype)
         # attention: every state, back in text order, through the network's own pooling
-        states = self._run(slot_words, running, step_starts, pooling).to(self.embedding.dtype)
-        token_states = torch.cat([states[torch.from_numpy(slots[i]), i] for i in range(states.shape[1])], dim=1)
-        padded = torch.zeros(len(lengths), int(lengths.max()), token_states.shape[1], dtype=token_states.dtype)
-        padded[torch.from_numpy(tokens.rows), torch.from_numpy(positions)] = token_states
-        return self.net.pool(padded, torch.from_numpy(lengths))
+        return self._pool_states(schedule, self._run(schedule, pooling).to(self.embedding.dtype))
+
+    def differentiable(self, tokens: TokenBatch) -> tuple[torch.Tensor, torch.Tensor, Schedule]:
+        """(embedded, pooled, schedule): the word embeddings of the schedule's tokens (tokens, E), a
+        leaf that requires grad, and the pooled states computed from them with autograd, in the
+        network's dtype and without in-place operations (call under `torch.enable_grad`).
+
+        The same recurrence as `pooled` (a step per position over the texts still running, pooled
+        on the way), so a backward pass costs a few operations per step, not per text; each step's
+        inputs are one piece of a split (whose backward is one concatenation) rather than a slice
+        of the whole (whose backward fills a tensor of the whole's size, every step)."""
+        schedule = Schedule.of(tokens, len(self.projections))
+        embedded = self.embedding[torch.from_numpy(schedule.words)].requires_grad_(True)
+        weight, bias = self.reference_hidden
+        step = _lstm_cell_differentiable if self.is_lstm else _gru_cell_differentiable
+        inputs = torch.stack(
+            [
+                torch.addmm(self.input_bias[direction], embedded[torch.from_numpy(tokens_by_slot)], self.input_weight[direction].T)
+                for direction, tokens_by_slot in enumerate(schedule.tokens_by_slot())
+            ]
+        )  # (directions, slots, gates)
+        hidden = inputs.new_zeros(len(inputs), int(schedule.running[0]), self.size)
+        cell = hidden if self.is_lstm else None
+        pooling = self.net.config.pooling
+        states, finished, kept = [], [], None  # finished: pooled states of texts done, last done first
+        running = schedule.running.tolist()
+        for step_inputs, count in zip(torch.split(inputs, running, dim=1), running):
+            extra = (cell[:, :count],) if cell is not None else ()
+            hidden, cell = step(step_inputs, hidden[:, :count], weight, bias, *extra)
+            if pooling == "attention":
+                states.append(hidden)
+                continue
+            if kept is not None and count < kept.shape[1]:
+                kept, done = kept.split([count, kept.shape[1] - count], dim=1)
+                finished.append(done)
+            if kept is None or pooling == "last":  # a text's last state is the one of its last step
+                kept = hidden
+            else:
+                kept = torch.maximum(kept, hidden) if pooling == "max" else kept + hidden
+        if pooling == "attention":
+            return embedded, self._pool_states(schedule, torch.cat(states, dim=1).transpose(0, 1)), schedule
+        by_rank = torch.cat([kept, *reversed(finished)], dim=1).transpose(0, 1).reshape(len(schedule.lengths), -1)
+        if pooling == "mean":
+            by_rank = by_rank / torch.from_numpy(schedule.lengths[schedule.order]).to(by_rank.dtype).unsqueeze(1)
+        return embedded, by_rank[torch.from_numpy(schedule.rank)], schedule
+
+    def _pool_states(self, schedule: Schedule, by_slot: torch.Tensor) -> torch.Tensor:
+        """Every state (slots, directions, hidden) back in text order, through the network's own
+        pooling."""
+        tokens = schedule.tokens
+        token_states = torch.cat([by_slot[torch.from_numpy(slots), i] for i, slots in enumerate(schedule.slots)], dim=1)
+        padded = token_states.new_zeros(len(schedule.lengths), int(schedule.lengths.max()), token_states.shape[1])
+        padded = padded.index_put((torch.from_numpy(tokens.rows), torch.from_numpy(tokens.positions)), token_states)
+        return self.net.pool(padded, torch.from_numpy(schedule.lengths))
 
     @property
     def size(self) -> int:
         """Hidden units per direction."""
         return self.hidden_weight.shape[1]
 
-    def _run(self, slot_words: list[np.ndarray], running: np.ndarray, step_starts: np.ndarray, pooling: str) -> torch.Tensor:
+    def _run(self, schedule: Schedule, pooling: str) -> torch.Tensor:
         """The recurrence, pooled on the way: per text, by rank, (texts, directions x hidden) the
         maximum, sum or last of its states; or, for attention pooling, every state
         (slots, directions, hidden)."""
         directions, vocabulary, gates = self.projections.shape
         padding = np.full(MIN_STEP_ROWS, UNK_ID)  # inputs of the padding rows: any will do
+        slot_words = schedule.slot_words()
         rows = np.concatenate([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(slot_words)])
         inputs = self.projections.view(-1, gates).index_select(0, torch.from_numpy(rows)).view(directions, -1, gates)
+        running, step_starts = schedule.running, schedule.step_starts
         texts = max(int(running[0]), MIN_STEP_ROWS)
         hidden = inputs.new_zeros(directions, texts, self.size)
         cell = hidden.clone() if self.is_lstm else None
