@@ -50,7 +50,7 @@ from .vocab import FeatureConfig, Featurizer, Vocab
 if TYPE_CHECKING:
     from .lr_find import RangeTest
 
-TOP_LEVEL_KEYS = ("name", "mode", "output", "description", "model", "features", "data", "train")
+TOP_LEVEL_KEYS = ("name", "mode", "output", "description", "model", "features", "data", "train", "distill")
 MODEL_ONLY_KEYS = ("task", "labels", "tune_thresholds")
 TRAINING_CONFIG_FILE = "train_config.toml"
 DEFAULT_DEV_FRACTION = 0.1
@@ -149,12 +149,37 @@ def train_from_config(
     overrides: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Run the training described by a TOML file and save the model directory.
-    `overrides` replace `[train]` keys (e.g. {"epochs": 1} for a quick check)."""
+    `overrides` replace `[train]` keys (e.g. {"epochs": 1} for a quick check). With a `[distill]`
+    table, its teachers are trained first where not already in place (distill.py)."""
     config_path = Path(config_path)
-    config = read_config(config_path)
+    return _train(read_config(config_path), config_path, output, data_root, progress, overrides)
+
+
+def _train(
+    config: Mapping[str, Any],
+    config_path: Path,
+    output: str | os.PathLike[str] | None,
+    data_root: str | os.PathLike[str] | None,
+    progress: bool,
+    overrides: Mapping[str, Any] | None,
+    teacher_seed: int | None = None,
+) -> Outcome:
     train_config = TrainConfig(**_dataclass_kwargs(TrainConfig, {**config.get("train", {}), **(overrides or {})}, "train"))
     seed_everything(train_config.seed)
     train, dev = load_data(config, data_root, train_config.seed)
+    distillation = None
+    if "distill" in config:
+        from .distill import distill_corpus
+
+        labels = config["model"].get("labels") or train.label_names()
+        train, distillation = distill_corpus(
+            config,
+            train,
+            labels,
+            lambda teacher: _train(teacher, config_path, None, data_root, progress, None, teacher["train"]["seed"]),
+            overrides,
+        )
+        seed_everything(train_config.seed)  # again: the student is the same whether its teachers were trained or reused
     classifier = build_classifier(config, train, train_config.seed)
     train_data = Encoded.of(classifier, train.texts, train.labels)
     dev_data = Encoded.of(classifier, dev.texts, dev.labels) if len(dev) else None
@@ -166,22 +191,26 @@ def train_from_config(
             classifier.thresholds = tune_thresholds(dev_data.targets.numpy(), prediction.probabilities)
         dev_report = evaluate_corpus(classifier, dev)
     target = Path(output or config.get("output") or Path("models") / "neural" / config_path.stem)
+    command = f"sentiment train --config {config_path.as_posix()}"
+    role = f"the teacher with seed {teacher_seed} that `{command}` trains first ([distill])" if teacher_seed is not None else None
     classifier.metadata = {
         "name": config.get("name", config_path.stem),
         "mode": config.get("mode"),
         "description": config.get("description", ""),
         "training": {
-            "command": f"sentiment train --config {config_path.as_posix()}",
+            "command": command + (f" (teacher seed {teacher_seed})" if teacher_seed is not None else ""),
             "config": {**config, "train": train_config.to_dict()},
             "data": {"train": train.source, "train_size": len(train), "dev": dev.source, "dev_size": len(dev)},
             "best_epoch": result.best_epoch,
             "epochs_run": len(result.history),
             "stopped_early": result.stopped_early,
+            **({"distillation": distillation} if distillation else {}),
         },
         "metrics": {"dev": _summary(dev_report)} if dev_report else {},
     }
     save_model(classifier, target)
-    (target / TRAINING_CONFIG_FILE).write_text(config_path.read_text(encoding="utf-8"), encoding="utf-8")
+    config_text = config_path.read_text(encoding="utf-8")
+    (target / TRAINING_CONFIG_FILE).write_text((f"# This model is {role}.\n" if role else "") + config_text, encoding="utf-8")
     save_history(result.history, target)
     if dev_report is not None:
         (target / "dev_report.txt").write_text(dev_report.to_text() + "\n", encoding="utf-8")
