@@ -19,6 +19,48 @@ NEGATIVE_WORDS = ("bad", "awful", "boring", "terrible", "dull")
 SUBJECTS = ("the film", "this phone", "our dinner", "the hotel")
 
 
+# A whole training config over `write_tiny_project`'s train.csv (star ratings 1 and 5); `extra`
+# adds tables (e.g. [distill]).
+TINY_TRAIN_CONFIG = """
+name = "tiny"
+[model]
+arch = "mlp.v1"
+task = "multiclass"
+labels = ["negative", "positive"]
+embedding_dim = 8
+hidden = [{{ size = 8, activation = "relu" }}]
+[features]
+word_ngrams = 2
+buckets = 128
+[data]
+root = "{root}"
+dev_fraction = 0.25
+[[data.train]]
+path = "train.csv"
+text_column = "review"
+label_column = "stars"
+label_map = {{ "1" = "negative", "2" = "negative", "4" = "positive", "5" = "positive" }}
+[train]
+optimizer = "adam"
+lr = 0.05
+batch_size = 4
+epochs = 6
+seed = 5
+{extra}
+"""
+
+
+def write_tiny_project(folder: Path, name: str = "tiny.toml", extra: str = "") -> Path:
+    """train.csv (32 toy reviews, 1 or 5 stars) and a training config over it, in `folder`;
+    returns the config's path."""
+    texts, labels = toy_polarity(32)
+    rows = "".join(f"{t},{5 if label == 'positive' else 1}\n" for t, label in zip(texts, labels))
+    (folder / "train.csv").write_text("review,stars\n" + rows, encoding="utf-8")
+    config = folder / name
+    config.write_text(TINY_TRAIN_CONFIG.format(root=folder.as_posix(), extra=extra), encoding="utf-8")
+    return config
+
+
 def toy_polarity(size: int = 40) -> tuple[list[str], list[str]]:
     """Sentences whose label is given by one sentiment word; balanced."""
     texts, labels = [], []

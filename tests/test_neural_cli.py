@@ -9,7 +9,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from neural_toy import toy_polarity
+from neural_toy import toy_polarity, write_tiny_project
 from sentiment.cli.main import app
 from sentiment.neural.lr_find import lr_range_test
 from sentiment.neural.model import TextClassifier
@@ -19,40 +19,9 @@ from sentiment.neural.vocab import FeatureConfig, Featurizer, Vocab
 
 runner = CliRunner()
 
-CONFIG = """
-name = "tiny"
-[model]
-arch = "mlp.v1"
-task = "multiclass"
-labels = ["negative", "positive"]
-embedding_dim = 8
-hidden = [{{ size = 8, activation = "relu" }}]
-[features]
-word_ngrams = 2
-buckets = 128
-[data]
-root = "{root}"
-dev_fraction = 0.25
-[[data.train]]
-path = "train.csv"
-text_column = "review"
-label_column = "stars"
-label_map = {{ "1" = "negative", "2" = "negative", "4" = "positive", "5" = "positive" }}
-[train]
-optimizer = "adam"
-lr = 0.05
-batch_size = 4
-epochs = 6
-seed = 5
-"""
-
-
 @pytest.fixture()
 def project(tmp_path):
-    texts, labels = toy_polarity(32)
-    rows = "".join(f"{t},{5 if l == 'positive' else 1}\n" for t, l in zip(texts, labels))
-    (tmp_path / "train.csv").write_text("review,stars\n" + rows, encoding="utf-8")
-    (tmp_path / "tiny.toml").write_text(CONFIG.format(root=tmp_path.as_posix()), encoding="utf-8")
+    write_tiny_project(tmp_path)
     return tmp_path
 
 
@@ -84,7 +53,7 @@ def test_evaluate_an_analyzer_by_name(project, fake_analyzer):
 
 
 def test_bad_config_is_one_line_and_exit_code_2(project):
-    (project / "bad.toml").write_text(CONFIG.format(root=project.as_posix()).replace('"adam"', '"rmsprop"'))
+    (project / "bad.toml").write_text((project / "tiny.toml").read_text().replace('"adam"', '"rmsprop"'))
     result = runner.invoke(app, ["train", "--config", str(project / "bad.toml")])
     assert result.exit_code == 2 and "valid: sgd, momentum, nesterov, adam, adamw" in result.output
     result = runner.invoke(app, ["train", "--config", str(project / "missing.toml")])

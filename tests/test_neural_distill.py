@@ -8,39 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from neural_toy import toy_polarity
+from neural_toy import write_tiny_project
 from sentiment.corpora import Corpus
 from sentiment.neural import distill
 from sentiment.neural.checkpoint import load_model
 from sentiment.neural.experiment import read_config, train_from_config
 
-CONFIG = """
-name = "tiny"
-[model]
-arch = "mlp.v1"
-task = "multiclass"
-labels = ["negative", "positive"]
-embedding_dim = 8
-hidden = [{{ size = 8, activation = "relu" }}]
-[features]
-word_ngrams = 2
-buckets = 128
-[data]
-root = "{root}"
-dev_fraction = 0.25
-[[data.train]]
-path = "train.csv"
-text_column = "review"
-label_column = "stars"
-label_map = {{ "1" = "negative", "5" = "positive" }}
-[train]
-optimizer = "adam"
-lr = 0.05
-batch_size = 4
-epochs = 4
-seed = 5
-{distill}
-"""
 DISTILL = """
 [distill]
 teacher_seeds = [1, 2]
@@ -51,12 +24,8 @@ weight = 0.6
 
 @pytest.fixture()
 def project(tmp_path):
-    texts, labels = toy_polarity(32)
-    rows = "".join(f"{t},{5 if label == 'positive' else 1}\n" for t, label in zip(texts, labels))
-    (tmp_path / "train.csv").write_text("review,stars\n" + rows, encoding="utf-8")
-    root = tmp_path.as_posix()
-    (tmp_path / "student.toml").write_text(CONFIG.format(root=root, distill=DISTILL.format(root=root)), encoding="utf-8")
-    (tmp_path / "plain.toml").write_text(CONFIG.format(root=root, distill=""), encoding="utf-8")
+    write_tiny_project(tmp_path, "student.toml", DISTILL.format(root=tmp_path.as_posix()))
+    write_tiny_project(tmp_path, "plain.toml")
     return tmp_path
 
 
