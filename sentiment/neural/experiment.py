@@ -26,6 +26,11 @@ label_map = "sst_to_polarity"
 
 [train]                      # train.TrainConfig fields
 epochs = 10
+
+[distill]                    # optional: learn from seeds of this config (distill.py)
+teacher_seeds = [13, 7, 29]
+teachers_dir = "runs/polarity-teachers"
+weight = 0.5
 ```
 """
 
