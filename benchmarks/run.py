@@ -59,12 +59,16 @@ EVALUATION_OPTIONS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "hybrid": ("no explanations", lambda: {"explain": False}),
 }
 # Further builds timed for throughput only, by analyzer: the neural analyzer's RNN family (its
-# accuracy is that of the models it loads, reported by their own evaluation).
+# accuracy is that of the models it loads, reported by their own evaluation), and the builds that
+# batch scoring uses (no explanations, no per-sentence pass; the same predictions).
 THROUGHPUT_EXTRA_VARIANTS: dict[str, tuple[tuple[str, Callable[[], dict[str, Any]]], ...]] = {
     "neural": (
+        ("no explanations, no sentences", lambda: {"explain": False, "sentences": False}),
         ("arch=rnn", lambda: {"arch": "rnn"}),
         ("arch=rnn, no explanations", lambda: {"arch": "rnn", "explain": False}),
+        ("arch=rnn, no explanations, no sentences", lambda: {"arch": "rnn", "explain": False, "sentences": False}),
     ),
+    "hybrid": (("no explanations, no sentences", lambda: {"explain": False, "sentences": False}),),
 }
 VERSIONED_PACKAGES = (
     "sentiment", "vaderSentiment", "textblob", "nltk", "numpy", "scipy", "scikit-learn",

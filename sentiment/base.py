@@ -100,3 +100,13 @@ def without_explanations(analyzer: Analyzer) -> Analyzer:
     that discard explanations: batch scoring, a service request that asks for none."""
     quiet = getattr(analyzer, "without_explanations", None)
     return quiet() if callable(quiet) else analyzer
+
+
+def without_sentences(analyzer: Analyzer) -> Analyzer:
+    """A view of `analyzer` that skips scoring each sentence of a text on its own (the `sentences`
+    field is then None), where it offers one (`analyzer.without_sentences()`: the neural and
+    hybrid analyzers, for which that is a second pass over multi-sentence texts); otherwise the
+    analyzer itself. For callers that discard the sentences: batch scoring, a service request that
+    asks for none."""
+    lean = getattr(analyzer, "without_sentences", None)
+    return lean() if callable(lean) else analyzer

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-from .base import Analyzer, ModesArg, parse_modes, without_explanations
+from .base import Analyzer, ModesArg, parse_modes, without_explanations, without_sentences
 from .errors import InvalidInputError
 from .registry import analyzer_spec, get_analyzer
 from .tabular import empty_row, flatten, result_columns
@@ -522,7 +522,7 @@ def score_file(
             with partial.open("r+b") as handle:
                 handle.truncate(offset)
         built = get_analyzer(analyzer, **dict(analyzer_options or {})) if isinstance(analyzer, str) else analyzer
-        built = without_explanations(built)  # the result columns carry no explanations
+        built = without_sentences(without_explanations(built))  # the result columns carry neither
         return _run(
             source, partial, output_path, built, parsed_modes, columns, out_format,
             append=offset > 0, resumed=resumed, resumed_errors=resumed_errors,

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .base import Analyzer, BaseAnalyzer, without_explanations
+from .base import Analyzer, BaseAnalyzer, without_explanations, without_sentences
 from .errors import ResourceError
 from .resources import models_dir as find_models_dir, read_json_file
 from .types import (
@@ -216,7 +216,8 @@ class HybridAnalyzer(BaseAnalyzer):
     modes); otherwise the ones the stackers name are built from the shipped models. Stackers are
     read from `models_dir`/hybrid/<mode>/. `explain`: attach a polarity explanation merged from the
     sources' token weights; without it the neural sources are asked for their numbers only
-    (`distributions()`, where they offer it), which is several times faster.
+    (`distributions()`, where they offer it), which is several times faster. `sentences`: score
+    each sentence of a multi-sentence text on its own too (the `sentences` field; otherwise None).
     """
 
     name = "hybrid"
@@ -230,8 +231,10 @@ class HybridAnalyzer(BaseAnalyzer):
         lexicon_files: Sequence[str | os.PathLike[str]] = (),
         rnn: Analyzer | None = None,
         explain: bool = True,
+        sentences: bool = True,
     ) -> None:
         self.explain = explain
+        self.sentences = sentences
         folder = find_models_dir(models_dir)
         stacker_files = {mode: folder / "hybrid" / mode.value for mode in HYBRID_MODES}
         found = {mode: Stacker.load(d) for mode, d in stacker_files.items() if (d / STACKER_FILE).is_file()}
@@ -284,6 +287,13 @@ class HybridAnalyzer(BaseAnalyzer):
         quiet.explain = False
         return quiet
 
+    def without_sentences(self) -> "HybridAnalyzer":
+        """The same loaded parts (shared, not copied), answering polarity without scoring each
+        sentence of a multi-sentence text on its own (`sentences` is then None)."""
+        lean = copy.copy(self)
+        lean.sentences = False
+        return lean
+
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         stacked = tuple(mode for mode in modes if mode in self._stackers)
         fields: list[dict[str, Any]] = [{} for _ in texts]
@@ -295,13 +305,13 @@ class HybridAnalyzer(BaseAnalyzer):
             for name in self._neural_sources(stacked):
                 source_modes = tuple(mode for mode in stacked if name in self._stackers[mode].sources)
                 if explained and Mode.POLARITY in source_modes:
-                    analyses = self._parts[name].analyze_batch(texts, source_modes)
+                    analyses = without_sentences(self._parts[name]).analyze_batch(texts, source_modes)  # the hybrid scores sentences itself
                     outputs.update({(name, mode): SourceOutput.of_analyses(mode, analyses) for mode in source_modes})
                     explanations[name] = [a.explanation or () for a in analyses]
                 else:
                     outputs.update(self._numbers(name, texts, source_modes))
             fields = self._combine(stacked, outputs, len(texts))
-            if Mode.POLARITY in stacked:
+            if Mode.POLARITY in stacked and self.sentences:
                 self._add_sentences(lexicon, fields)
             if explained:
                 sources = [explanations[name] for name in self._stackers[Mode.POLARITY].sources]

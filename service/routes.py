@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from sentiment import InvalidInputError, Mode, available_analyzers, parse_modes
-from sentiment.base import without_explanations
+from sentiment.base import without_explanations, without_sentences
 from sentiment.registry import analyzer_spec
 
 from .access_log import ANALYZER_STATE_KEY, LOGGED_TEXTS_STATE_KEY, TEXTS_STATE_KEY
@@ -78,7 +78,11 @@ def _analyze_to_json(
     is_batch: bool,
 ) -> bytes:
     """Analyze and serialize: both are CPU work, done together (in a worker thread unless the request is small)."""
-    analyzer = pool.get(name) if explanations else without_explanations(pool.get(name))
+    analyzer = pool.get(name)
+    if not explanations:
+        analyzer = without_explanations(analyzer)
+    if not sentences:
+        analyzer = without_sentences(analyzer)
     results = analyzer.analyze_batch(texts, modes)
     if len(results) != len(texts):
         raise RuntimeError(f"analyzer {name!r} returned {len(results)} results for {len(texts)} texts")

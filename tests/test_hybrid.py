@@ -199,6 +199,25 @@ def test_shipped_hybrid_without_explanations_gives_the_same_results() -> None:
         assert {**full.to_dict(), "explanation": None} == fast.to_dict()
 
 
+def test_shipped_hybrid_without_sentences_gives_the_same_results() -> None:
+    """sentences=False skips the second pass over the sentences of multi-sentence texts, with or
+    without explanations; every other field is unchanged."""
+    from sentiment import get_analyzer
+    from sentiment.base import without_explanations, without_sentences
+
+    texts = ["Not bad at all. I'd buy it again!", "The plot drags. The acting is superb.", "ok"]
+    modes = ["polarity", "intent"]
+    full = get_analyzer("hybrid")
+    for view in (without_sentences(full), without_sentences(without_explanations(full))):
+        assert view.sentences is False and full.sentences is True
+        for whole, lean in zip(full.analyze_batch(texts, modes), view.analyze_batch(texts, modes)):
+            assert whole.sentences and lean.sentences is None
+            expected = {**whole.to_dict(), "sentences": None}
+            if not view.explain:
+                expected["explanation"] = None
+            assert lean.to_dict() == expected
+
+
 def test_shipped_rnn_family_can_skip_the_aspect_models_the_hybrid_takes_from_the_mlp() -> None:
     from sentiment import get_analyzer
     from sentiment.neural.analyzer import NeuralAnalyzer

@@ -136,6 +136,16 @@ def test_analyzer_results_batch_equals_single_and_explanations_point_into_the_te
     assert batch[2].explanation == ()
 
 
+def test_without_sentences_skips_only_the_sentence_pass(analyzer):
+    texts = ["The film was great. The hotel was awful!", "dull", "One. Two. Three?"]
+    modes = ["polarity", "fine_grained"]
+    lean = analyzer.without_sentences()
+    assert lean.sentences is False and analyzer.sentences is True and lean.models is analyzer.models
+    for full, fast in zip(analyzer.analyze_batch(texts, modes), lean.analyze_batch(texts, modes)):
+        assert full.sentences and fast.sentences is None
+        assert {**full.to_dict(), "sentences": None} == fast.to_dict()
+
+
 def test_explanation_weights_follow_the_polarity_words(analyzer):
     result = analyzer.analyze("the film was great", modes=["polarity"])
     weights = {t.token: t.weight for t in result.explanation}

@@ -84,11 +84,13 @@ class NeuralAnalyzer(BaseAnalyzer):
         batch_size: int = DEFAULT_BATCH_SIZE,
         explain: bool = True,
         aspects: bool = True,
+        sentences: bool = True,
     ) -> None:
         if threads is not None:
             torch.set_num_threads(threads)
         self.batch_size = batch_size
         self.explain = explain
+        self.sentences = sentences
         if model_dirs:
             folders = {parse_modes(mode, SERVABLE_MODES, self.name)[0]: Path(p) for mode, p in model_dirs.items()}
         else:
@@ -124,6 +126,13 @@ class NeuralAnalyzer(BaseAnalyzer):
         quiet.explain = False
         return quiet
 
+    def without_sentences(self) -> "NeuralAnalyzer":
+        """The same loaded models (shared, not copied), answering polarity without scoring each
+        sentence of a multi-sentence text on its own (`sentences` is then None)."""
+        lean = copy.copy(self)
+        lean.sentences = False
+        return lean
+
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         fields: list[dict[str, object]] = [{} for _ in texts]
         classified = tuple(mode for mode in modes if mode is not Mode.ASPECT)
@@ -150,7 +159,7 @@ class NeuralAnalyzer(BaseAnalyzer):
         the sentences' (those of texts with several go through the same pass)."""
         classifier = self.models[mode]
         text_tokens = tokens.of(classifier)
-        if mode is not Mode.POLARITY:
+        if mode is not Mode.POLARITY or not self.sentences:
             prediction = classifier.predict_batch(classifier.token_batch(text_tokens), self.batch_size)
             return prediction, {mode.value: self._results(mode, classifier, prediction)}
         sentences = [split_sentences(text) for text in tokens.texts]
