@@ -69,7 +69,8 @@ class NeuralAnalyzer(BaseAnalyzer):
     `models_dir`: a folder holding those model directories instead of the shipped ones;
     `model_dirs`: explicit model directories per mode (e.g. your own `sentiment train` output),
     which then are the only modes served; `explain`: attach token attributions (attribution.py);
-    `aspects`: also load the shipped aspect models (the aspect mode), when shipped; `threads`: torch threads for this process (None leaves torch's setting alone).
+    `aspects`: also load the shipped aspect models (the aspect mode), when shipped; `threads`: torch threads for this process (None leaves torch's setting alone);
+    `sentences`: also score each sentence of a multi-sentence text on its own (polarity's `sentences` field; otherwise None).
     """
 
     name = "neural"
