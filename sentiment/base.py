@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from itertools import repeat
-from typing import ClassVar, Iterable, Protocol, Sequence, runtime_checkable
+from typing import ClassVar, Iterable, Protocol, Sequence, TypeVar, runtime_checkable
 
 from .errors import InvalidInputError, UnsupportedModeError
 from .types import Analysis, Mode
@@ -65,6 +66,9 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     return checked
 
 
+_Self = TypeVar("_Self", bound="BaseAnalyzer")
+
+
 class BaseAnalyzer(ABC):
     """Implements `analyze` via `analyze_batch`, checking modes and inputs once, in one place.
 
@@ -89,6 +93,13 @@ class BaseAnalyzer(ABC):
     @abstractmethod
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         """Analyze non-empty, checked `texts` in the parsed `modes`."""
+
+    def _view(self: _Self, **settings: object) -> _Self:
+        """A shallow copy with `settings` as its attributes: the same loaded models (shared, not
+        copied), answering another way (`without_explanations`, `without_sentences`)."""
+        view = copy.copy(self)
+        view.__dict__.update(settings)
+        return view
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, modes={sorted(m.value for m in self.modes)})"

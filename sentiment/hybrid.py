@@ -13,7 +13,6 @@ a mode.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from dataclasses import dataclass
@@ -283,16 +282,12 @@ class HybridAnalyzer(BaseAnalyzer):
 
     def without_explanations(self) -> "HybridAnalyzer":
         """The same loaded parts (shared, not copied), answering without explanations."""
-        quiet = copy.copy(self)
-        quiet.explain = False
-        return quiet
+        return self._view(explain=False)
 
     def without_sentences(self) -> "HybridAnalyzer":
         """The same loaded parts (shared, not copied), answering polarity without scoring each
         sentence of a multi-sentence text on its own (`sentences` is then None)."""
-        lean = copy.copy(self)
-        lean.sentences = False
-        return lean
+        return self._view(sentences=False)
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         stacked = tuple(mode for mode in modes if mode in self._stackers)

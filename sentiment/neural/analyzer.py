@@ -9,7 +9,6 @@ the RNN.
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -123,16 +122,12 @@ class NeuralAnalyzer(BaseAnalyzer):
     def without_explanations(self) -> "NeuralAnalyzer":
         """The same loaded models (shared, not copied), answering without token attributions,
         which cost several times the prediction itself."""
-        quiet = copy.copy(self)
-        quiet.explain = False
-        return quiet
+        return self._view(explain=False)
 
     def without_sentences(self) -> "NeuralAnalyzer":
         """The same loaded models (shared, not copied), answering polarity without scoring each
         sentence of a multi-sentence text on its own (`sentences` is then None)."""
-        lean = copy.copy(self)
-        lean.sentences = False
-        return lean
+        return self._view(sentences=False)
 
     def _analyze_batch(self, texts: list[str], modes: tuple[Mode, ...]) -> list[Analysis]:
         fields: list[dict[str, object]] = [{} for _ in texts]
