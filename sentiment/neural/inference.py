@@ -100,9 +100,7 @@ class BagEncoder:
     def fast_means(self, tokens: TokenBatch) -> torch.Tensor:
         """`means(bags(tokens))` up to float32 rounding, in the network's dtype: the known words'
         sums, then the other tokens' own rows, then the word n-grams, per text."""
-        unknown = np.flatnonzero(tokens.words < 0)
-        words = np.where(tokens.words < 0, UNK_ID, tokens.words) if unknown.size else tokens.words
-        self._sum_words(words)
+        unknown, words = self._words(tokens)
         texts = len(tokens.counts)
         sizes = np.bincount(tokens.rows, weights=self.word_sizes[words], minlength=texts).astype(np.int64)
         rows = np.where(tokens.words < 0, len(self.word_sizes), tokens.words) if unknown.size else tokens.words
@@ -116,11 +114,9 @@ class BagEncoder:
             sums.index_add_(0, torch.from_numpy(tokens.rows[unknown]), own.to(FAST_BAG_DTYPE))
             sizes += np.bincount(tokens.rows[unknown], weights=own_sizes - self.word_sizes[UNK_ID], minlength=texts).astype(np.int64)
             hashes.put(unknown, NgramHashes.of(strings))
-        starts, orders = self._gram_positions(tokens)
+        ids, starts, _ = self._grams(tokens, hashes)
         if len(starts):
-            by_order = {n: starts[orders == n] for n in range(2, self.featurizer.config.word_ngrams + 1)}
-            ids = np.concatenate([self.featurizer.word_ngram_ids(hashes, first, n) for n, first in by_order.items()])
-            gram_texts = tokens.rows[np.concatenate(list(by_order.values()))]
+            gram_texts = tokens.rows[starts]
             by_text = np.argsort(gram_texts, kind="stable")
             offsets = np.searchsorted(gram_texts[by_text], np.arange(texts))
             sums += nn.functional.embedding_bag(
@@ -134,19 +130,14 @@ class BagEncoder:
         return means
 
     def bags(self, tokens: TokenBatch) -> Bags:
-        unknown = np.flatnonzero(tokens.words < 0)
-        words = np.where(tokens.words < 0, UNK_ID, tokens.words) if unknown.size else tokens.words  # UNK_ID: replaced below
-        self._sum_words(words)
+        unknown, words = self._words(tokens)  # UNK_ID for the unknown ones: replaced below
         sums = self.word_sums.index_select(0, torch.from_numpy(words))
         sizes, hashes = self.word_sizes[words], self.hashes.take(words)
         if unknown.size:
             strings = tokens.strings(unknown)
             sums[torch.from_numpy(unknown)], sizes[unknown] = self._own_sums(strings)
             hashes.put(unknown, NgramHashes.of(strings))
-        starts, orders = self._gram_positions(tokens)
-        orders_used = range(2, self.featurizer.config.word_ngrams + 1)
-        ids = [self.featurizer.word_ngram_ids(hashes, starts[orders == n], n) for n in orders_used]
-        gram_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        gram_ids, starts, orders = self._grams(tokens, hashes)
         return Bags(tokens, sums, sizes, self.weight.index_select(0, torch.from_numpy(gram_ids)), starts, orders)
 
     def means(self, bags: Bags) -> torch.Tensor:
@@ -185,6 +176,22 @@ class BagEncoder:
         sums.index_add_(0, torch.from_numpy(gram_texts), bags.gram_rows)
         sizes = np.bincount(tokens.rows, weights=bags.token_sizes, minlength=texts).astype(np.int64)
         return sums, sizes + np.bincount(gram_texts, minlength=texts)
+
+    def _words(self, tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the tokens outside the vocabulary, and every token's word id (UNK_ID
+        for those), with the own-row sums of the words among them computed."""
+        unknown = np.flatnonzero(tokens.words < 0)
+        words = np.where(tokens.words < 0, UNK_ID, tokens.words) if unknown.size else tokens.words
+        self._sum_words(words)
+        return unknown, words
+
+    def _grams(self, tokens: TokenBatch, hashes: NgramHashes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bag id, first token and order of every word n-gram (n >= 2) inside each text, by
+        order; `hashes` are the tokens' word hashes."""
+        starts, orders = self._gram_positions(tokens)
+        orders_used = range(2, self.featurizer.config.word_ngrams + 1)
+        ids = [self.featurizer.word_ngram_ids(hashes, starts[orders == n], n) for n in orders_used]
+        return (np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)), starts, orders
 
     def _gram_positions(self, tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
         """First token and order of every word n-gram (n >= 2) inside each text, by order."""
