@@ -144,9 +144,10 @@ class Stacker:
     sources: tuple[str, ...] = DEFAULT_SOURCES
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        # Row by row: a batched matrix product may round differently from a single row's, and
-        # analyze_batch must equal analyze text by text, bit for bit.
-        logits = np.stack([self.coef @ row for row in features]) + self.intercept
+        # Products summed per row (a reduction along each row on its own) rather than a matrix
+        # product, which may round a batch's rows differently from a single row: analyze_batch
+        # must equal analyze text by text, bit for bit.
+        logits = (features[:, None, :] * self.coef).sum(axis=2) + self.intercept
         if self.multi_label:
             return 1.0 / (1.0 + np.exp(-logits))
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -339,8 +340,8 @@ class HybridAnalyzer(BaseAnalyzer):
         for mode in modes:
             stacker = self._stackers[mode]
             features = stack_features([outputs[(name, mode)] for name in stacker.sources])
-            for row, probabilities in zip(fields, stacker.probabilities(features)):
-                row.update(_result_fields(stacker, probabilities))
+            for row, result in zip(fields, _results(stacker, stacker.probabilities(features))):
+                row[mode.value] = result
         return fields
 
     def _add_sentences(self, lexicon: list[Analysis], fields: list[dict[str, Any]]) -> None:
@@ -382,24 +383,24 @@ def _valid_sources(sources: Sequence[str]) -> bool:
     )
 
 
-def _result_fields(stacker: Stacker, probabilities: np.ndarray) -> dict[str, Any]:
+def _results(stacker: Stacker, probabilities: np.ndarray) -> list[Any]:
+    """The stacker's mode result of each row of `probabilities`."""
     labels = stacker.labels
-    distribution = {label: float(p) for label, p in zip(labels, probabilities)}
-    best = int(np.argmax(probabilities))
+    distributions = [dict(zip(labels, row)) for row in probabilities.tolist()]
+    best = probabilities.argmax(axis=1).tolist() if len(labels) else []
     if stacker.mode is Mode.POLARITY:
-        score = distribution["positive"] - distribution["negative"]
-        return {"polarity": Polarity(labels[best], score, distribution)}
+        return [Polarity.owning(labels[b], d["positive"] - d["negative"], d) for b, d in zip(best, distributions)]
     if stacker.mode is Mode.FINE_GRAINED:
-        expected = float(sum(stars * p for stars, p in enumerate(probabilities, start=1)))
-        return {"fine_grained": FineGrained(labels[best], best + 1, expected, distribution)}
+        stars = np.arange(1, len(labels) + 1, dtype=probabilities.dtype)
+        expected = (probabilities * stars).sum(axis=1).tolist()  # per row, as in `probabilities`
+        return [FineGrained.owning(labels[b], b + 1, e, d) for b, e, d in zip(best, expected, distributions)]
     if stacker.mode is Mode.EMOTION:
-        fired = [
-            label
-            for label, p, threshold in zip(labels, probabilities, stacker.thresholds)
-            if label != "neutral" and p >= threshold
+        rules = [(label, threshold) for label, threshold in zip(labels, stacker.thresholds) if label != "neutral"]
+        return [
+            Emotion.owning(tuple(label for label, threshold in rules if d[label] >= threshold) or ("neutral",), d)
+            for d in distributions
         ]
-        return {"emotion": Emotion(tuple(fired) or ("neutral",), distribution)}
-    return {"intent": Intent(labels[best], float(probabilities[best]), distribution)}
+    return [Intent.owning(labels[b], d[labels[b]], d) for b, d in zip(best, distributions)]
 
 
 def merge_explanations(*explanations: Sequence[TokenWeight]) -> tuple[TokenWeight, ...]:

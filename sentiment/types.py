@@ -79,15 +79,26 @@ def _freeze(instance: Any, **converted: Any) -> None:
         object.__setattr__(instance, name, value)
 
 
-# Result types are built per text on the hot path of every analyzer: their conversions are skipped
-# when a value already has the stored type (the common case), which gives the same result. The
-# types built per token or per text (TokenWeight, SentenceSentiment, Analysis) also write their
-# fields straight into the new instance's dict in a hand-written __init__: the generated frozen
-# __init__ calls object.__setattr__ once per field and costs twice as much.
+# Result types are built per text on the hot path of every analyzer: each has a hand-written
+# __init__ that writes its fields straight into the new instance's dict and skips a conversion
+# where the value already has the stored type (the common case), which gives the same result; the
+# generated frozen __init__ calls object.__setattr__ once per field and costs twice as much. The
+# mode results also have `owning`, for the analyzers' own hot paths: it takes a fresh dict of
+# str -> float as its distribution without copying it (2.6 against 0.6 microseconds per result).
 _TUPLE_OR_NONE = (tuple, type(None))
 
 
-@dataclass(frozen=True)
+def _float(value: Any) -> float:
+    return value if type(value) is float else float(value)
+
+
+def _new(cls: type, **values: Any) -> Any:
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
+
+
+@dataclass(frozen=True, init=False)
 class Polarity:
     """negative|neutral|positive with a signed score in [-1, 1]."""
 
@@ -95,11 +106,20 @@ class Polarity:
     score: float
     probabilities: Mapping[str, float] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        _freeze(self, score=float(self.score), probabilities=_frozen_mapping(self.probabilities))
+    def __init__(self, label: str, score: float, probabilities: Mapping[str, float] | None = None) -> None:
+        values = self.__dict__
+        values["label"] = label
+        values["score"] = _float(score)
+        values["probabilities"] = _frozen_mapping(probabilities or {})
+
+    @classmethod
+    def owning(cls, label: str, score: float, probabilities: dict[str, float]) -> "Polarity":
+        """`Polarity(label, score, probabilities)` for a float score and a dict of str -> float
+        that nothing else holds (it is kept, not copied)."""
+        return _new(cls, label=label, score=score, probabilities=MappingProxyType(probabilities))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class FineGrained:
     """very_negative..very_positive; `stars` is the label as 1..5, `score` the expected stars."""
 
@@ -108,13 +128,17 @@ class FineGrained:
     score: float
     probabilities: Mapping[str, float] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        _freeze(
-            self,
-            stars=int(self.stars),
-            score=float(self.score),
-            probabilities=_frozen_mapping(self.probabilities),
-        )
+    def __init__(self, label: str, stars: int, score: float, probabilities: Mapping[str, float] | None = None) -> None:
+        values = self.__dict__
+        values["label"] = label
+        values["stars"] = stars if type(stars) is int else int(stars)
+        values["score"] = _float(score)
+        values["probabilities"] = _frozen_mapping(probabilities or {})
+
+    @classmethod
+    def owning(cls, label: str, stars: int, score: float, probabilities: dict[str, float]) -> "FineGrained":
+        """As `Polarity.owning`: int stars, float score, a dict nothing else holds."""
+        return _new(cls, label=label, stars=stars, score=score, probabilities=MappingProxyType(probabilities))
 
 
 @dataclass(frozen=True)
@@ -133,15 +157,22 @@ class AspectSentiment:
         _freeze(self, score=float(self.score), evidence=tuple(self.evidence))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Emotion:
     """Multi-label emotions: `labels` are those above the threshold, `scores` has every emotion."""
 
     labels: tuple[str, ...]
     scores: Mapping[str, float]
 
-    def __post_init__(self) -> None:
-        _freeze(self, labels=tuple(self.labels), scores=_frozen_mapping(self.scores))
+    def __init__(self, labels: Iterable[str], scores: Mapping[str, float]) -> None:
+        values = self.__dict__
+        values["labels"] = labels if type(labels) is tuple else tuple(labels)
+        values["scores"] = _frozen_mapping(scores)
+
+    @classmethod
+    def owning(cls, labels: tuple[str, ...], scores: dict[str, float]) -> "Emotion":
+        """As `Polarity.owning`: a tuple of labels, a dict nothing else holds."""
+        return _new(cls, labels=labels, scores=MappingProxyType(scores))
 
     @property
     def top(self) -> str:
@@ -149,7 +180,7 @@ class Emotion:
         return max(self.scores, key=self.scores.__getitem__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Intent:
     """The most likely intent, its confidence and a score per intent."""
 
@@ -157,8 +188,16 @@ class Intent:
     confidence: float
     scores: Mapping[str, float]
 
-    def __post_init__(self) -> None:
-        _freeze(self, confidence=float(self.confidence), scores=_frozen_mapping(self.scores))
+    def __init__(self, label: str, confidence: float, scores: Mapping[str, float]) -> None:
+        values = self.__dict__
+        values["label"] = label
+        values["confidence"] = _float(confidence)
+        values["scores"] = _frozen_mapping(scores)
+
+    @classmethod
+    def owning(cls, label: str, confidence: float, scores: dict[str, float]) -> "Intent":
+        """As `Polarity.owning`: a float confidence, a dict nothing else holds."""
+        return _new(cls, label=label, confidence=confidence, scores=MappingProxyType(scores))
 
 
 @dataclass(frozen=True, init=False)

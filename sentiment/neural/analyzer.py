@@ -189,14 +189,14 @@ class NeuralAnalyzer(BaseAnalyzer):
         tops = probabilities.argmax(1).tolist()
         if mode is Mode.POLARITY:
             scores = (probabilities[:, names.index("positive")] - probabilities[:, names.index("negative")]).tolist()
-            return [Polarity(names[top], score, row) for top, score, row in zip(tops, scores, rows)]
+            return [Polarity.owning(names[top], score, row) for top, score, row in zip(tops, scores, rows)]
         if mode is Mode.FINE_GRAINED:
             values = prediction.values.tolist()
-            return [FineGrained(names[top], top + 1, value, row) for top, value, row in zip(tops, values, rows)]
+            return [FineGrained.owning(names[top], top + 1, value, row) for top, value, row in zip(tops, values, rows)]
         if mode is Mode.EMOTION:
             chosen = classifier.decide(prediction.probabilities)
-            return [Emotion(tuple(label for label in names if label in labels), row) for labels, row in zip(chosen, rows)]
-        return [Intent(names[top], row[names[top]], row) for top, row in zip(tops, rows)]
+            return [Emotion.owning(tuple(label for label in names if label in labels), row) for labels, row in zip(chosen, rows)]
+        return [Intent.owning(names[top], row[names[top]], row) for top, row in zip(tops, rows)]
 
     # --- explanation --------------------------------------------------------------------------
 
