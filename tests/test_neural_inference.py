@@ -126,6 +126,16 @@ def test_sequence_path_equals_the_rnn_and_each_text_alone(net):
 
 
 @pytest.mark.parametrize("net", RNNS, ids=lambda net: f"{net['cell']}-{net['pooling']}")
+def test_the_scripted_recurrence_equals_the_python_loop(net, monkeypatch):
+    assert isinstance(inference.recurrence(), torch.jit.ScriptFunction)  # the pinned torch scripts it
+    texts = texts_with_vocabulary()
+    classifier = make_classifier(texts[:20], ("negative", "neutral", "positive"), arch="rnn", **net).batch_invariant()
+    scripted = batched(classifier, texts)
+    monkeypatch.setattr(inference, "recurrence", lambda: inference._recurrence)  # the fallback
+    np.testing.assert_array_equal(batched(classifier, texts), scripted)
+
+
+@pytest.mark.parametrize("net", RNNS, ids=lambda net: f"{net['cell']}-{net['pooling']}")
 def test_gradient_times_input_through_the_recurrence_equals_the_rnns_own_forward(net):
     from sentiment.neural import attribution
 

@@ -12,15 +12,16 @@ other texts of the batch.
 - Sequences (RNN with one recurrent layer): a word's input projection is kept once it has
   occurred (computed for a fixed block of words, so it never depends on the batch); the
   recurrence runs over the texts sorted by length, each step on the texts still running, both
-  directions together.
+  directions together, in a TorchScript loop (`recurrence`).
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
-from typing import Callable, Sequence
+from typing import Callable, List, Sequence
 
 import numpy as np
 import torch
@@ -50,6 +51,8 @@ FAST_BAG_DTYPE = torch.float32
 RECURRENCE_DTYPE = torch.float32
 MIN_STEP_ROWS = 4
 PROBE_ROWS = 80
+# The recurrence loop's pooling, as the integer codes its TorchScript signature takes.
+POOLING_CODES = {"max": 0, "mean": 1, "last": 2, "attention": 3}
 
 
 def rows_independent(weight: torch.Tensor, bias: torch.Tensor) -> bool:
@@ -228,31 +231,80 @@ class BagEncoder:
         return sums[torch.from_numpy(index)], sizes[index]
 
 
-def _gru_cell(inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, None]:
-    """One GRU step for both directions at once (ATen's GRUCell, operation for operation)."""
-    gates = torch.baddbmm(bias, hidden, weight)
-    size = hidden.shape[-1]
-    reset_update = gates[..., : 2 * size].add_(inputs[..., : 2 * size]).sigmoid_()
-    reset, update = reset_update[..., :size], reset_update[..., size:]
-    candidate = inputs[..., 2 * size :].add(gates[..., 2 * size :].mul_(reset)).tanh_()
-    return (hidden - candidate).mul_(update).add_(candidate), None
+def _recurrence(
+    inputs: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor,
+    starts: List[int],
+    counts: List[int],
+    lstm: bool,
+    pooling: int,
+    min_rows: int,
+) -> torch.Tensor:
+    """The recurrence over a schedule's slots, both directions at once, pooled on the way (the
+    operations of ATen's GRUCell and LSTMCell).
+
+    `inputs` (directions, slots + padding, gates): each slot's input projection; `weight`
+    (directions, hidden, gates) and `bias` (directions, 1, gates) the hidden state's. Step i runs
+    slots starts[i] ..< starts[i] + counts[i] on at least `min_rows` rows. Returns per direction and
+    text by rank (directions, texts, hidden) the maximum, sum or last of its states; for attention
+    pooling (POOLING_CODES), every state (slots, directions, hidden)."""
+    directions, size = inputs.shape[0], weight.shape[1]
+    rows = max(counts[0], min_rows)
+    hidden = inputs.new_zeros(directions, rows, size)
+    cell = inputs.new_zeros(directions, rows, size)
+    if pooling == 3:
+        kept = inputs.new_zeros(starts[-1] + counts[-1], directions, size)
+    elif pooling == 0:
+        kept = inputs.new_full((directions, rows, size), float("-inf"))
+    else:
+        kept = inputs.new_zeros(directions, rows, size)
+    for i in range(len(starts)):
+        start, count = starts[i], counts[i]
+        width = max(count, min_rows)
+        step_inputs, previous = inputs[:, start : start + width], hidden[:, :width]
+        gates = torch.baddbmm(bias, previous, weight)
+        if lstm:
+            in_gate, forget_gate, cell_gate, out_gate = gates.add_(step_inputs).chunk(4, dim=-1)
+            cell = (forget_gate.sigmoid() * cell[:, :width]).add_(in_gate.sigmoid() * cell_gate.tanh())
+            hidden = out_gate.sigmoid() * cell.tanh()
+        else:
+            reset, update = gates[:, :, : 2 * size].add_(step_inputs[:, :, : 2 * size]).sigmoid_().chunk(2, dim=-1)
+            candidate = gates[:, :, 2 * size :].mul_(reset).add_(step_inputs[:, :, 2 * size :]).tanh_()
+            hidden = torch.lerp(candidate, previous, update)  # (1 - update) * candidate + update * previous
+        new = hidden[:, :count]
+        if pooling == 3:
+            kept[start : start + count] = new.transpose(0, 1)
+        elif pooling == 0:
+            running = kept[:, :count]
+            torch.maximum(running, new, out=running)
+        elif pooling == 1:
+            kept[:, :count] += new
+        else:  # last: a text's final state is the one of its last step
+            kept[:, :count] = new
+    return kept if pooling == 3 else kept[:, : counts[0]]
 
 
-def _lstm_cell(
-    inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, cell: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """One LSTM step for both directions at once (ATen's LSTMCell)."""
-    gates = torch.baddbmm(bias, hidden, weight).add_(inputs)
-    in_gate, forget_gate, cell_gate, out_gate = gates.chunk(4, dim=-1)
-    cell = (forget_gate.sigmoid() * cell).add_(in_gate.sigmoid() * cell_gate.tanh())
-    return out_gate.sigmoid() * cell.tanh(), cell
+@lru_cache(maxsize=1)
+def recurrence() -> Callable[..., torch.Tensor]:
+    """`_recurrence` compiled by TorchScript, or as it is where torch cannot script it. A step is a
+    dozen small operations: run from Python, the overhead between them was about 40% of an RNN's
+    prediction time. Scripted, the loop runs the same operations (torch's CPU fuser is off by
+    default), so it gives the same numbers."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # in maintenance, still working: see above
+            return torch.jit.script(_recurrence)
+    except Exception:  # noqa: BLE001  (TorchScript is in maintenance: any failure means "not here")
+        return _recurrence
 
 
 def _gru_cell_differentiable(
     inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
 ) -> tuple[torch.Tensor, None]:
-    """`_gru_cell` without in-place operations, for autograd; splits rather than slices (whose
-    backward pass fills a tensor of the whole's size)."""
+    """One GRU step for both directions at once (ATen's GRUCell, operation for operation), without
+    in-place operations, for autograd; splits rather than slices (whose backward pass fills a
+    tensor of the whole's size)."""
     size = hidden.shape[-1]
     input_reset_update, input_candidate = inputs.split([2 * size, size], dim=-1)
     hidden_reset_update, hidden_candidate = torch.baddbmm(bias, hidden, weight).split([2 * size, size], dim=-1)
@@ -264,7 +316,7 @@ def _gru_cell_differentiable(
 def _lstm_cell_differentiable(
     inputs: torch.Tensor, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, cell: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """`_lstm_cell` without in-place operations, for autograd."""
+    """One LSTM step for both directions at once (ATen's LSTMCell), for autograd."""
     in_gate, forget_gate, cell_gate, out_gate = (torch.baddbmm(bias, hidden, weight) + inputs).chunk(4, dim=-1)
     cell = torch.sigmoid(forget_gate) * cell + torch.sigmoid(in_gate) * torch.tanh(cell_gate)
     return torch.sigmoid(out_gate) * torch.tanh(cell), cell
@@ -418,35 +470,13 @@ class SequenceEncoder:
         (slots, directions, hidden)."""
         directions, vocabulary, gates = self.projections.shape
         padding = np.full(MIN_STEP_ROWS, UNK_ID)  # inputs of the padding rows: any will do
-        slot_words = schedule.slot_words()
-        rows = np.concatenate([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(slot_words)])
+        rows = np.concatenate([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(schedule.slot_words())])
         inputs = self.projections.view(-1, gates).index_select(0, torch.from_numpy(rows)).view(directions, -1, gates)
-        running, step_starts = schedule.running, schedule.step_starts
-        texts = max(int(running[0]), MIN_STEP_ROWS)
-        hidden = inputs.new_zeros(directions, texts, self.size)
-        cell = hidden.clone() if self.is_lstm else None
-        step: Callable[..., tuple[torch.Tensor, torch.Tensor | None]] = _lstm_cell if self.is_lstm else _gru_cell
-        if pooling == "attention":
-            kept = inputs.new_empty(len(slot_words[0]), directions, self.size)
-        else:
-            kept = inputs.new_full((directions, texts, self.size), -math.inf if pooling == "max" else 0.0)
-        for start, count in zip(step_starts[:-1].tolist(), running.tolist()):
-            width = max(count, MIN_STEP_ROWS)
-            extra = (cell[:, :width],) if cell is not None else ()
-            hidden, cell = step(inputs[:, start : start + width], hidden[:, :width], self.hidden_weight, self.hidden_bias, *extra)
-            new = hidden[:, :count]
-            if pooling == "attention":
-                kept[start : start + count] = new.transpose(0, 1)
-            elif pooling == "max":
-                torch.maximum(kept[:, :count], new, out=kept[:, :count])
-            elif pooling == "mean":
-                kept[:, :count] += new
-            else:  # last: a text's final state is the one of its last step
-                kept[:, :count] = new
-        if pooling == "attention":
-            return kept
-        texts = int(running[0])
-        return kept[:, :texts].transpose(0, 1).reshape(texts, -1)
+        kept = recurrence()(
+            inputs, self.hidden_weight, self.hidden_bias, schedule.step_starts[:-1].tolist(), schedule.running.tolist(),
+            self.is_lstm, POOLING_CODES[pooling], MIN_STEP_ROWS,
+        )
+        return kept if pooling == "attention" else kept.transpose(0, 1).reshape(kept.shape[1], -1)
 
     def _project(self, words: np.ndarray) -> None:
         """Compute the input projections of the blocks of words among `words` not computed before."""
