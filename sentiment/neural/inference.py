@@ -113,8 +113,8 @@ class BagEncoder:
         hashes = self.hashes.take(words)
         if unknown.size:
             strings = tokens.strings(unknown)
-            own, own_sizes = self._own_sums(strings)
-            sums.index_add_(0, torch.from_numpy(tokens.rows[unknown]), own.to(FAST_BAG_DTYPE))
+            own, own_sizes = self._own_sums(strings, fast=True)
+            sums.index_add_(0, torch.from_numpy(tokens.rows[unknown]), own)
             sizes += np.bincount(tokens.rows[unknown], weights=own_sizes - self.word_sizes[UNK_ID], minlength=texts).astype(np.int64)
             hashes.put(unknown, NgramHashes.of(strings))
         ids, starts, _ = self._grams(tokens, hashes)
@@ -214,16 +214,20 @@ class BagEncoder:
             self.fast_word_sums[torch.from_numpy(new)] = sums.to(FAST_BAG_DTYPE)
             self.word_sizes[new] = sizes  # after the sums: a size > 0 marks a finished row
 
-    def _own_sums(self, strings: Sequence[str]) -> tuple[torch.Tensor, np.ndarray]:
-        """Each token's own rows summed (in id order, whatever the batch), and how many."""
+    def _own_sums(self, strings: Sequence[str], fast: bool = False) -> tuple[torch.Tensor, np.ndarray]:
+        """Each token's own rows summed (in id order, whatever the batch), and how many; `fast`:
+        in FAST_BAG_DTYPE, by a fused gather-and-sum."""
         unique = list(dict.fromkeys(strings))
         ids = [self.featurizer.own_ids(token) for token in unique]
         sizes = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         offsets = np.zeros_like(sizes)
         np.cumsum(sizes[:-1], out=offsets[1:])
         flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(sizes.sum()))
-        rows = self.weight.index_select(0, torch.from_numpy(flat))
-        sums = torch.from_numpy(np.add.reduceat(rows.numpy(), offsets, axis=0))
+        if fast:
+            sums = nn.functional.embedding_bag(torch.from_numpy(flat), self.fast_weight, torch.from_numpy(offsets), mode="sum")
+        else:
+            rows = self.weight.index_select(0, torch.from_numpy(flat))
+            sums = torch.from_numpy(np.add.reduceat(rows.numpy(), offsets, axis=0))
         if len(unique) == len(strings):
             return sums, sizes
         where = {token: i for i, token in enumerate(unique)}
