@@ -83,12 +83,12 @@ class SourceOutput:
 
     @classmethod
     def of_analyses(cls, mode: Mode, analyses: Sequence[Analysis]) -> "SourceOutput":
+        if mode is Mode.POLARITY:
+            return cls.of_polarities([analysis.polarity for analysis in analyses])
         labels = LABELS_BY_MODE[mode]
         rows, scores = [], []
         for analysis in analyses:
-            if mode is Mode.POLARITY:
-                values, score = analysis.polarity.probabilities, analysis.polarity.score
-            elif mode is Mode.FINE_GRAINED:
+            if mode is Mode.FINE_GRAINED:
                 values, score = analysis.fine_grained.probabilities, _centred_stars(analysis.fine_grained.score)
             elif mode is Mode.EMOTION:
                 values, score = analysis.emotion.scores, 0.0
@@ -97,6 +97,12 @@ class SourceOutput:
             rows.append([float(values.get(label, 0.0)) for label in labels])
             scores.append(float(score))
         return cls(np.asarray(rows, dtype=np.float64).reshape(-1, len(labels)), np.asarray(scores, dtype=np.float64))
+
+    @classmethod
+    def of_polarities(cls, polarities: Sequence[Polarity]) -> "SourceOutput":
+        rows = [[polarity.probabilities.get(label, 0.0) for label in POLARITY_LABELS] for polarity in polarities]
+        scores = [polarity.score for polarity in polarities]
+        return cls(np.asarray(rows, dtype=np.float64).reshape(-1, len(POLARITY_LABELS)), np.asarray(scores, dtype=np.float64))
 
     @classmethod
     def of_distributions(cls, mode: Mode, probabilities: np.ndarray, values: np.ndarray) -> "SourceOutput":
@@ -295,9 +301,17 @@ class HybridAnalyzer(BaseAnalyzer):
         fields: list[dict[str, Any]] = [{} for _ in texts]
         if stacked:
             explained = self.explain and Mode.POLARITY in stacked
-            lexicon = self._parts[LEXICON_SOURCE].analyze_batch(texts, stacked)  # every stacker has it
-            outputs = {(LEXICON_SOURCE, mode): SourceOutput.of_analyses(mode, lexicon) for mode in stacked}
-            explanations: dict[str, list[tuple[TokenWeight, ...]]] = {LEXICON_SOURCE: [a.explanation or () for a in lexicon]}
+            lexicon_part = self._parts[LEXICON_SOURCE]  # every stacker has it
+            polarities = getattr(lexicon_part, "polarities", None)
+            explanations: dict[str, list[tuple[TokenWeight, ...]]] = {}
+            if stacked == (Mode.POLARITY,) and not explained and not self.sentences and polarities is not None:
+                # the numbers alone: no sentences or explanation are read from the lexicon's results
+                outputs = {(LEXICON_SOURCE, Mode.POLARITY): SourceOutput.of_polarities(polarities(texts))}
+                lexicon = None
+            else:
+                lexicon = lexicon_part.analyze_batch(texts, stacked)
+                outputs = {(LEXICON_SOURCE, mode): SourceOutput.of_analyses(mode, lexicon) for mode in stacked}
+                explanations[LEXICON_SOURCE] = [a.explanation or () for a in lexicon]
             for name in self._neural_sources(stacked):
                 source_modes = tuple(mode for mode in stacked if name in self._stackers[mode].sources)
                 if explained and Mode.POLARITY in source_modes:

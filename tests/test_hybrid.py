@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import json
 
 import numpy as np
@@ -201,17 +203,19 @@ def test_shipped_hybrid_without_explanations_gives_the_same_results() -> None:
 
 def test_shipped_hybrid_without_sentences_gives_the_same_results() -> None:
     """sentences=False skips the second pass over the sentences of multi-sentence texts, with or
-    without explanations; every other field is unchanged."""
+    without explanations; every other field is unchanged. (Polarity alone, without explanations,
+    reads the lexicon's numbers only: `LexiconAnalyzer.polarities`.)"""
     from sentiment import get_analyzer
     from sentiment.base import without_explanations, without_sentences
 
-    texts = ["Not bad at all. I'd buy it again!", "The plot drags. The acting is superb.", "ok"]
-    modes = ["polarity", "intent"]
+    texts = ["Not bad at all. I'd buy it again!", "The plot drags. The acting is superb.", "ok", "", "GREAT!!! 😡 Mr. Smith?"]
     full = get_analyzer("hybrid")
-    for view in (without_sentences(full), without_sentences(without_explanations(full))):
+    for modes, view in itertools.product(
+        (["polarity", "intent"], ["polarity"]), (without_sentences(full), without_sentences(without_explanations(full)))
+    ):
         assert view.sentences is False and full.sentences is True
         for whole, lean in zip(full.analyze_batch(texts, modes), view.analyze_batch(texts, modes)):
-            assert whole.sentences and lean.sentences is None
+            assert lean.sentences is None and (whole.sentences or not whole.text.strip())
             expected = {**whole.to_dict(), "sentences": None}
             if not view.explain:
                 expected["explanation"] = None

@@ -329,6 +329,16 @@ def test_probabilities_sum_to_one_and_agree_with_label(scorer, text):
     assert polarity.label == max(polarity.probabilities, key=polarity.probabilities.__getitem__)
 
 
+def test_document_polarity_is_the_polarity_of_the_full_result(scorer):
+    """The numbers-only path (the hybrid's) gives each text the polarity its full result has."""
+    texts = [text for cases in (NEGATION_CASES, CONTRAST_CASES, EMOJI_CASES, SLANG_CASES) for text, _ in cases]
+    texts += EXPLAINED_TEXTS + ["", "   ", "!!!", "Mr. Smith is great.", "I loved it. The battery died!\nMeh?"]
+    texts += [" ".join(["The screen is great.", "The battery is AWFUL!!", "Shipping was fine."] * 4)]
+    assert len(texts) > 50
+    for text in texts:
+        assert scorer.document_polarity(text) is scorer.score_text(text).polarity, text
+
+
 def test_empty_text_is_neutral(scorer):
     result = analyze(scorer, "")
     assert (result.polarity.label, result.polarity.score, result.sentences, result.explanation) == (

@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ..base import BaseAnalyzer
+from ..base import BaseAnalyzer, check_texts
 from ..resources import lexicons_dir as find_lexicons_dir
 from ..text import tokenize
-from ..types import Analysis, Mode
+from ..types import Analysis, Mode, Polarity
 from .aspect import AspectScorer
 from .data import load_lexicon
 from .emotion import EmotionScorer
@@ -73,6 +73,12 @@ class LexiconAnalyzer(BaseAnalyzer):
             Analysis(text, name, polarity=polarity, sentences=sentences, explanation=explanation)
             for text, (polarity, sentences, explanation) in zip(texts, map(self._polarity.score_text, texts))
         ]
+
+    def polarities(self, texts: Sequence[str]) -> list[Polarity]:
+        """The `polarity` field of `analyze_batch(texts, "polarity")`, without building the rest of
+        the results (the sentences and the explanation): for callers that only need the numbers,
+        such as the hybrid analyzer's stacker."""
+        return list(map(self._polarity.document_polarity, check_texts(texts)))
 
     def _analyze_one(self, text: str, modes: tuple[Mode, ...]) -> Analysis:
         fields: dict[str, object] = {}

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from functools import partial
 from operator import itemgetter
-from typing import NamedTuple, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
-from ..text import Token, is_one_sentence, split_sentences, tokenize_lowered
+from ..text import Span, Token, is_one_sentence, split_sentences, tokenize_lowered
 from ..types import POLARITY_LABELS, Polarity, SentenceSentiment, TokenWeight
 from . import rules
 from .data import Lexicon, strip_emoji_decorations
@@ -130,6 +130,19 @@ class PolarityScorer:
         """`score(text, tokenize(text))`, faster: the scorer tokenizes without building tokens."""
         return self._score(text, *tokenize_lowered(text))
 
+    def document_polarity(self, text: str) -> Polarity:
+        """`score_text(text).polarity`, without the sentences and token weights (the same object)."""
+        words, starts, ends = tokenize_lowered(text)
+        caps_allowed = not text.isupper()
+        body = text.rstrip()
+        if body and is_one_sentence(body):
+            return self._sentence_polarity(text, body.lstrip(), words, starts, ends, caps_allowed)
+        spans = split_sentences(text)
+        if len(spans) == 1:  # as in `_score`
+            return self._sentence_polarity(text, spans[0].text, words, starts, ends, caps_allowed)
+        runs = zip(spans, _runs(spans, words, starts, ends))
+        return self._polarity(rules.aggregate([self._sentence_polarity(text, span.text, *run, caps_allowed).score for span, run in runs]))
+
     def clause_weights(self, text: str, tokens: Sequence[Token]) -> list[TokenWeight]:
         """Rule-adjusted weights (VADER scale) of the sentiment-bearing tokens in `tokens`, a clause
         of `text`: negation, intensifiers, caps and contrast applied within the clause."""
@@ -157,14 +170,8 @@ class PolarityScorer:
         sentences: list[SentenceSentiment] = []
         explanation: list[TokenWeight] = []
         scores: list[float] = []
-        position, token_count = 0, len(words)
-        for span in spans:
-            first = position
-            while position < token_count and starts[position] < span.end:
-                position += 1
-            polarity, weights = self._sentence(
-                text, span.text, words[first:position], starts[first:position], ends[first:position], caps_allowed
-            )
+        for span, run in zip(spans, _runs(spans, words, starts, ends)):
+            polarity, weights = self._sentence(text, span.text, *run, caps_allowed)
             scores.append(polarity.score)
             sentences.append(SentenceSentiment(*span, polarity))
             explanation.extend(weights)
@@ -176,9 +183,20 @@ class PolarityScorer:
         contributions, total = self._weigh(text, words, starts, ends, caps_allowed, not sentence.isascii())
         if not contributions:  # no sentiment: "!" and "?" have nothing to emphasize
             return self._neutral, ()
+        return self._emphasized(sentence, total), _token_weights(text, starts, ends, contributions)
+
+    def _sentence_polarity(
+        self, text: str, sentence: str, words: list[str], starts: list[int], ends: list[int], caps_allowed: bool
+    ) -> Polarity:
+        """`_sentence`'s polarity alone."""
+        contributions, total = self._weigh(text, words, starts, ends, caps_allowed, not sentence.isascii())
+        return self._emphasized(sentence, total) if contributions else self._neutral
+
+    def _emphasized(self, sentence: str, total: float) -> Polarity:
+        """The polarity of a sentence whose contributions sum to `total`, with its "!" and "?"."""
         if "!" in sentence or "?" in sentence:  # (most sentences have neither)
             total = rules.punctuation_emphasis(total, sentence.count("!"), "?" in sentence)
-        return self._polarity(rules.normalize(total)), _token_weights(text, starts, ends, contributions)
+        return self._polarity(rules.normalize(total))
 
     def _polarity(self, score: float) -> Polarity:
         score = round(max(-1.0, min(1.0, score)), SCORE_DECIMALS) or 0.0  # -0.0 reads as 0.0
@@ -346,6 +364,18 @@ def _unattached_negations(
         elif rules.negator_stands_alone(first, end, words):
             found.append((first, end, rules.UNATTACHED_NEGATOR_VALENCE * weight))
     return found
+
+
+def _runs(
+    spans: Sequence[Span], words: list[str], starts: list[int], ends: list[int]
+) -> Iterator[tuple[list[str], list[int], list[int]]]:
+    """The tokens of each sentence span, as slices of the parallel lists (`_score`)."""
+    position, token_count = 0, len(words)
+    for span in spans:
+        first = position
+        while position < token_count and starts[position] < span.end:
+            position += 1
+        yield words[first:position], starts[first:position], ends[first:position]
 
 
 def _token_weights(
