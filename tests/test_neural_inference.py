@@ -166,7 +166,7 @@ def test_the_recurrence_falls_back_to_float64_where_rows_are_not_independent(mon
     texts = texts_with_vocabulary()
     classifier = make_classifier(texts[:20], ("negative", "positive"), arch="rnn").batch_invariant()
     assert classifier.encoder().hidden_weight.dtype == inference.RECURRENCE_DTYPE
-    monkeypatch.setattr(inference, "rows_independent", lambda weight, bias: False)
+    monkeypatch.setattr(inference, "rows_independent", lambda weight: False)
     classifier.net.embedding.weight.data = classifier.net.embedding.weight.data.clone()  # new weights: rebuilt
     assert classifier.encoder().hidden_weight.dtype == torch.float64
     np.testing.assert_allclose(batched(classifier, texts), reference(classifier, texts), rtol=0, atol=1e-12)

@@ -55,14 +55,14 @@ PROBE_ROWS = 80
 POOLING_CODES = {"max": 0, "mean": 1, "last": 2, "attention": 3}
 
 
-def rows_independent(weight: torch.Tensor, bias: torch.Tensor) -> bool:
-    """Whether `torch.baddbmm(bias, states, weight)` gives every row of `states` the same result for
-    any number (>= MIN_STEP_ROWS) and position of rows."""
+def rows_independent(weight: torch.Tensor) -> bool:
+    """Whether `torch.bmm(states, weight)` gives every row of `states` the same result for any
+    number (>= MIN_STEP_ROWS) and position of rows."""
     generator = torch.Generator().manual_seed(0)
     states = torch.randn(weight.shape[0], PROBE_ROWS, weight.shape[1], generator=generator).to(weight.dtype)
-    full = torch.baddbmm(bias, states, weight)
+    full = torch.bmm(states, weight)
     return all(
-        torch.equal(torch.baddbmm(bias, states[:, start : start + rows], weight), full[:, start : start + rows])
+        torch.equal(torch.bmm(states[:, start : start + rows], weight), full[:, start : start + rows])
         for rows in range(MIN_STEP_ROWS, PROBE_ROWS)
         for start in {0, PROBE_ROWS - rows}
     )
@@ -238,7 +238,7 @@ class BagEncoder:
 def _recurrence(
     inputs: torch.Tensor,
     weight: torch.Tensor,
-    bias: torch.Tensor,
+    candidate_bias: torch.Tensor,
     starts: List[int],
     counts: List[int],
     lstm: bool,
@@ -248,9 +248,11 @@ def _recurrence(
     """The recurrence over a schedule's slots, both directions at once, pooled on the way (the
     operations of ATen's GRUCell and LSTMCell).
 
-    `inputs` (directions, slots + padding, gates): each slot's input projection; `weight`
-    (directions, hidden, gates) and `bias` (directions, 1, gates) the hidden state's. Step i runs
-    slots starts[i] ..< starts[i] + counts[i] on at least `min_rows` rows. Returns per direction and
+    `inputs` (directions, slots + padding, gates): each slot's input projection, with the hidden
+    biases that add to it folded in (an LSTM's all, a GRU's but its candidate gate's); `weight`
+    (directions, hidden, gates) the hidden state's, and for a GRU `candidate_bias`
+    (directions, 1, hidden) its candidate gate's, which the reset gate multiplies. Step i runs slots
+    starts[i] ..< starts[i] + counts[i] on at least `min_rows` rows. Returns per direction and
     text by rank (directions, texts, hidden) the maximum, sum or last of its states; for attention
     pooling (POOLING_CODES), every state (slots, directions, hidden)."""
     directions, size = inputs.shape[0], weight.shape[1]
@@ -267,7 +269,7 @@ def _recurrence(
         start, count = starts[i], counts[i]
         width = max(count, min_rows)
         step_inputs, previous = inputs.narrow(1, start, width), hidden.narrow(1, 0, width)
-        gates = torch.baddbmm(bias, previous, weight)
+        gates = torch.bmm(previous, weight)
         if lstm:
             in_gate, forget_gate, cell_gate, out_gate = gates.add_(step_inputs).chunk(4, dim=-1)
             cell = (forget_gate.sigmoid() * cell.narrow(1, 0, width)).add_(in_gate.sigmoid() * cell_gate.tanh())
@@ -276,7 +278,7 @@ def _recurrence(
             reset_update, candidate = gates.split([2 * size, size], dim=-1)
             input_reset_update, input_candidate = step_inputs.split([2 * size, size], dim=-1)
             reset, update = reset_update.add_(input_reset_update).sigmoid_().chunk(2, dim=-1)
-            candidate = candidate.mul_(reset).add_(input_candidate).tanh_()
+            candidate = torch.addcmul(input_candidate, reset, candidate.add_(candidate_bias)).tanh_()
             hidden = torch.lerp(candidate, previous, update)  # (1 - update) * candidate + update * previous
         new = hidden.narrow(1, 0, count)
         if pooling == 3:
@@ -388,8 +390,14 @@ class SequenceEncoder:
         self.embedding = net.embedding.weight.detach()
         weight, bias = stacked("weight_hh").transpose(1, 2), stacked("bias_hh").unsqueeze(1)  # (D, H, G), (D, 1, G)
         self.reference_hidden = (weight, bias)  # in the network's dtype (`differentiable`)
-        dtype = RECURRENCE_DTYPE if rows_independent(weight.to(RECURRENCE_DTYPE), bias.to(RECURRENCE_DTYPE)) else weight.dtype
-        self.hidden_weight, self.hidden_bias = weight.to(dtype), bias.to(dtype)
+        size = weight.shape[1]
+        folded = bias.squeeze(1).clone()  # the hidden biases that add to the input projection (`_recurrence`)
+        if not self.is_lstm:
+            folded[:, 2 * size :] = 0.0
+        self.projection_bias = self.input_bias + folded  # (D, G)
+        dtype = RECURRENCE_DTYPE if rows_independent(weight.to(RECURRENCE_DTYPE)) else weight.dtype
+        self.hidden_weight = weight.to(dtype)
+        self.candidate_bias = bias[..., 2 * size :].to(dtype) if not self.is_lstm else bias[..., :0].to(dtype)
         directions, gates = self.input_bias.shape
         vocabulary = len(featurizer.vocab)
         self.projections = torch.empty(directions, vocabulary, gates, dtype=dtype)  # filled by block
@@ -480,7 +488,7 @@ class SequenceEncoder:
         # numpy's gather: about 20% faster than torch's index_select here
         inputs = torch.from_numpy(np.take(self.projections.view(-1, gates).numpy(), rows, axis=0)).view(directions, -1, gates)
         kept = recurrence()(
-            inputs, self.hidden_weight, self.hidden_bias, schedule.step_starts[:-1].tolist(), schedule.running.tolist(),
+            inputs, self.hidden_weight, self.candidate_bias, schedule.step_starts[:-1].tolist(), schedule.running.tolist(),
             self.is_lstm, POOLING_CODES[pooling], MIN_STEP_ROWS,
         )
         return kept if pooling == "attention" else kept.transpose(0, 1).reshape(kept.shape[1], -1)
@@ -492,7 +500,7 @@ class SequenceEncoder:
             rows = slice(block * PROJECTION_BLOCK, (block + 1) * PROJECTION_BLOCK)
             embedded = self.embedding[rows]
             self.projections[:, rows] = torch.baddbmm(
-                self.input_bias.unsqueeze(1), embedded.expand(len(self.projections), -1, -1), self.input_weight.transpose(1, 2)
+                self.projection_bias.unsqueeze(1), embedded.expand(len(self.projections), -1, -1), self.input_weight.transpose(1, 2)
             ).to(self.projections.dtype)
             self.projected[block] = True  # after the rows: marks them finished
 
