@@ -236,7 +236,8 @@ class BagEncoder:
 
 
 def _recurrence(
-    inputs: torch.Tensor,
+    projections: torch.Tensor,
+    rows: torch.Tensor,
     weight: torch.Tensor,
     candidate_bias: torch.Tensor,
     starts: List[int],
@@ -248,27 +249,31 @@ def _recurrence(
     """The recurrence over a schedule's slots, both directions at once, pooled on the way (the
     operations of ATen's GRUCell and LSTMCell).
 
-    `inputs` (directions, slots + padding, gates): each slot's input projection, with the hidden
-    biases that add to it folded in (an LSTM's all, a GRU's but its candidate gate's); `weight`
+    `projections` (directions x vocabulary, gates): the input projections, with the hidden biases
+    that add to them folded in (an LSTM's all, a GRU's but its candidate gate's); `rows`
+    (directions, slots + padding): each slot's row of them (gathered step by step: one gather of
+    every slot's row took longer, mostly faulting in the pages of its large output); `weight`
     (directions, hidden, gates) the hidden state's, and for a GRU `candidate_bias`
     (directions, 1, hidden) its candidate gate's, which the reset gate multiplies. Step i runs slots
     starts[i] ..< starts[i] + counts[i] on at least `min_rows` rows. Returns per direction and
     text by rank (directions, texts, hidden) the maximum, sum or last of its states; for attention
     pooling (POOLING_CODES), every state (slots, directions, hidden)."""
-    directions, size = inputs.shape[0], weight.shape[1]
-    rows = max(counts[0], min_rows)
-    hidden = inputs.new_zeros(directions, rows, size)
-    cell = inputs.new_zeros(directions, rows, size)
+    directions, size, gate_count = weight.shape[0], weight.shape[1], weight.shape[2]
+    texts = max(counts[0], min_rows)
+    hidden = weight.new_zeros(directions, texts, size)
+    cell = weight.new_zeros(directions, texts, size)
     if pooling == 3:
-        kept = inputs.new_zeros(starts[-1] + counts[-1], directions, size)
+        kept = weight.new_zeros(starts[-1] + counts[-1], directions, size)
     elif pooling == 0:
-        kept = inputs.new_full((directions, rows, size), float("-inf"))
+        kept = weight.new_full((directions, texts, size), float("-inf"))
     else:
-        kept = inputs.new_zeros(directions, rows, size)
+        kept = weight.new_zeros(directions, texts, size)
     for i in range(len(starts)):  # narrow, not slices: `x[:, a:b]` is two operations, each costly
         start, count = starts[i], counts[i]
         width = max(count, min_rows)
-        step_inputs, previous = inputs.narrow(1, start, width), hidden.narrow(1, 0, width)
+        step_rows = rows.narrow(1, start, width).reshape(-1)
+        step_inputs = projections.index_select(0, step_rows).view(directions, width, gate_count)
+        previous = hidden.narrow(1, 0, width)
         gates = torch.bmm(previous, weight)
         if lstm:
             in_gate, forget_gate, cell_gate, out_gate = gates.add_(step_inputs).chunk(4, dim=-1)
@@ -484,11 +489,9 @@ class SequenceEncoder:
         (slots, directions, hidden)."""
         directions, vocabulary, gates = self.projections.shape
         padding = np.full(MIN_STEP_ROWS, UNK_ID)  # inputs of the padding rows: any will do
-        rows = np.concatenate([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(schedule.slot_words())])
-        # numpy's gather: about 20% faster than torch's index_select here
-        inputs = torch.from_numpy(np.take(self.projections.view(-1, gates).numpy(), rows, axis=0)).view(directions, -1, gates)
+        rows = np.stack([direction * vocabulary + np.concatenate([w, padding]) for direction, w in enumerate(schedule.slot_words())])
         kept = recurrence()(
-            inputs, self.hidden_weight, self.candidate_bias, schedule.step_starts[:-1].tolist(), schedule.running.tolist(),
+            self.projections.view(-1, gates), torch.from_numpy(rows), self.hidden_weight, self.candidate_bias, schedule.step_starts[:-1].tolist(), schedule.running.tolist(),
             self.is_lstm, POOLING_CODES[pooling], MIN_STEP_ROWS,
         )
         return kept if pooling == "attention" else kept.transpose(0, 1).reshape(kept.shape[1], -1)
