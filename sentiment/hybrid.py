@@ -301,15 +301,13 @@ class HybridAnalyzer(BaseAnalyzer):
         fields: list[dict[str, Any]] = [{} for _ in texts]
         if stacked:
             explained = self.explain and Mode.POLARITY in stacked
-            lexicon_part = self._parts[LEXICON_SOURCE]  # every stacker has it
-            polarities = getattr(lexicon_part, "polarities", None)
             explanations: dict[str, list[tuple[TokenWeight, ...]]] = {}
-            if stacked == (Mode.POLARITY,) and not explained and not self.sentences and polarities is not None:
+            if stacked == (Mode.POLARITY,) and not explained and not self.sentences:
                 # the numbers alone: no sentences or explanation are read from the lexicon's results
-                outputs = {(LEXICON_SOURCE, Mode.POLARITY): SourceOutput.of_polarities(polarities(texts))}
+                outputs = {(LEXICON_SOURCE, Mode.POLARITY): self._lexicon_polarity(texts)}
                 lexicon = None
             else:
-                lexicon = lexicon_part.analyze_batch(texts, stacked)
+                lexicon = self._parts[LEXICON_SOURCE].analyze_batch(texts, stacked)  # every stacker has it
                 outputs = {(LEXICON_SOURCE, mode): SourceOutput.of_analyses(mode, lexicon) for mode in stacked}
                 explanations[LEXICON_SOURCE] = [a.explanation or () for a in lexicon]
             for name in self._neural_sources(stacked):
@@ -349,6 +347,14 @@ class HybridAnalyzer(BaseAnalyzer):
             for mode, numbers in distributions(texts, modes).items()
         }
 
+    def _lexicon_polarity(self, texts: Sequence[str]) -> SourceOutput:
+        """The lexicon's polarity numbers, from its `polarities()` fast path where it has one."""
+        lexicon = self._parts[LEXICON_SOURCE]
+        polarities = getattr(lexicon, "polarities", None)
+        if polarities is None:
+            return SourceOutput.of_analyses(Mode.POLARITY, lexicon.analyze_batch(list(texts), (Mode.POLARITY,)))
+        return SourceOutput.of_polarities(polarities(texts))
+
     def _combine(self, modes: Sequence[Mode], outputs: dict[tuple[str, Mode], SourceOutput], count: int) -> list[dict]:
         fields: list[dict[str, Any]] = [{} for _ in range(count)]
         for mode in modes:
@@ -371,11 +377,7 @@ class HybridAnalyzer(BaseAnalyzer):
         if not sentence_texts:
             return
         polarity = Mode.POLARITY
-        outputs = {
-            (LEXICON_SOURCE, polarity): SourceOutput.of_analyses(
-                polarity, self._parts[LEXICON_SOURCE].analyze_batch(sentence_texts, (polarity,))
-            )
-        }
+        outputs = {(LEXICON_SOURCE, polarity): self._lexicon_polarity(sentence_texts)}
         for name in self._neural_sources((polarity,)):
             outputs.update(self._numbers(name, sentence_texts, (polarity,)))
         sentence_polarities = iter(row["polarity"] for row in self._combine((polarity,), outputs, len(sentence_texts)))

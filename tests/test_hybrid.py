@@ -201,6 +201,18 @@ def test_shipped_hybrid_without_explanations_gives_the_same_results() -> None:
         assert {**full.to_dict(), "explanation": None} == fast.to_dict()
 
 
+def test_shipped_hybrid_scores_each_sentence_as_a_text_of_its_own() -> None:
+    from sentiment import get_analyzer
+
+    texts = ["Not bad at all. I'd buy it again!", "The plot drags. The acting is SUPERB!!\nMeh?", "ok"]
+    for hybrid in (get_analyzer("hybrid"), get_analyzer("hybrid", explain=False)):
+        results = hybrid.analyze_batch(texts, "polarity")
+        assert [len(r.sentences) for r in results] == [2, 3, 1]
+        for result in results:
+            for sentence in result.sentences:
+                assert sentence.polarity == hybrid.analyze(sentence.text, "polarity").polarity, sentence.text
+
+
 def test_shipped_hybrid_without_sentences_gives_the_same_results() -> None:
     """sentences=False skips the second pass over the sentences of multi-sentence texts, with or
     without explanations; every other field is unchanged. (Polarity alone, without explanations,
