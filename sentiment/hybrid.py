@@ -224,6 +224,9 @@ class HybridAnalyzer(BaseAnalyzer):
     sources' token weights; without it the neural sources are asked for their numbers only
     (`distributions()`, where they offer it), which is several times faster. `sentences`: score
     each sentence of a multi-sentence text on its own too (the `sentences` field; otherwise None).
+    Where no explanation or sentences are read from the lexicon's results (the sentences' own
+    polarities; polarity alone without explanations or sentences), the lexicon is asked for its
+    polarities only (`polarities()`, where it offers it).
     """
 
     name = "hybrid"
