@@ -100,6 +100,7 @@ class SourceOutput:
 
     @classmethod
     def of_polarities(cls, polarities: Sequence[Polarity]) -> "SourceOutput":
+        """From polarity results: their distributions and signed scores."""
         rows = [[polarity.probabilities.get(label, 0.0) for label in POLARITY_LABELS] for polarity in polarities]
         scores = [polarity.score for polarity in polarities]
         return cls(np.asarray(rows, dtype=np.float64).reshape(-1, len(POLARITY_LABELS)), np.asarray(scores, dtype=np.float64))
@@ -406,7 +407,7 @@ def _results(stacker: Stacker, probabilities: np.ndarray) -> list[Any]:
     """The stacker's mode result of each row of `probabilities`."""
     labels = stacker.labels
     distributions = [dict(zip(labels, row)) for row in probabilities.tolist()]
-    best = probabilities.argmax(axis=1).tolist() if len(labels) else []
+    best = probabilities.argmax(axis=1).tolist()
     if stacker.mode is Mode.POLARITY:
         return [Polarity.owning(labels[b], d["positive"] - d["negative"], d) for b, d in zip(best, distributions)]
     if stacker.mode is Mode.FINE_GRAINED:

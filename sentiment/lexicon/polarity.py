@@ -140,8 +140,11 @@ class PolarityScorer:
         spans = split_sentences(text)
         if len(spans) == 1:  # as in `_score`
             return self._sentence_polarity(text, spans[0].text, words, starts, ends, caps_allowed)
-        runs = zip(spans, _runs(spans, words, starts, ends))
-        return self._polarity(rules.aggregate([self._sentence_polarity(text, span.text, *run, caps_allowed).score for span, run in runs]))
+        scores = [
+            self._sentence_polarity(text, span.text, *run, caps_allowed).score
+            for span, run in zip(spans, _runs(spans, words, starts, ends))
+        ]
+        return self._polarity(rules.aggregate(scores))
 
     def clause_weights(self, text: str, tokens: Sequence[Token]) -> list[TokenWeight]:
         """Rule-adjusted weights (VADER scale) of the sentiment-bearing tokens in `tokens`, a clause
