@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from functools import partial
 from operator import itemgetter
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
-from ..text import Span, Token, is_one_sentence, split_sentences, tokenize_lowered
+from ..text import Token, is_one_sentence, split_sentences, tokenize_lowered
 from ..types import POLARITY_LABELS, Polarity, SentenceSentiment, TokenWeight
 from . import rules
 from .data import Lexicon, strip_emoji_decorations
@@ -134,17 +134,11 @@ class PolarityScorer:
         """`score_text(text).polarity`, without the sentences and token weights (the same object)."""
         words, starts, ends = tokenize_lowered(text)
         caps_allowed = not text.isupper()
-        body = text.rstrip()
-        if body and is_one_sentence(body):
-            return self._sentence_polarity(text, body.lstrip(), words, starts, ends, caps_allowed)
-        spans = split_sentences(text)
-        if len(spans) == 1:  # as in `_score`
-            return self._sentence_polarity(text, spans[0].text, words, starts, ends, caps_allowed)
-        scores = [
-            self._sentence_polarity(text, span.text, *run, caps_allowed).score
-            for span, run in zip(spans, _runs(spans, words, starts, ends))
+        polarities = [
+            self._sentence_polarity(text, sentence, sentence_words, sentence_starts, sentence_ends, caps_allowed)
+            for sentence, _, _, sentence_words, sentence_starts, sentence_ends in _sentences(text, words, starts, ends)
         ]
-        return self._polarity(rules.aggregate(scores))
+        return polarities[0] if len(polarities) == 1 else self._polarity(rules.aggregate([p.score for p in polarities]))
 
     def clause_weights(self, text: str, tokens: Sequence[Token]) -> list[TokenWeight]:
         """Rule-adjusted weights (VADER scale) of the sentiment-bearing tokens in `tokens`, a clause
@@ -159,24 +153,18 @@ class PolarityScorer:
     def _score(self, text: str, words: list[str], starts: list[int], ends: list[int]) -> PolarityResult:
         """The polarity of `text` from its tokens as parallel lists (lower-cased words, offsets)."""
         caps_allowed = not text.isupper()
-        body = text.rstrip()
-        if body and is_one_sentence(body):  # the common case: every token is in the one sentence
-            sentence = body.lstrip()  # the span `split_sentences` gives, without building it
-            polarity, weights = self._sentence(text, sentence, words, starts, ends, caps_allowed)
-            start = len(body) - len(sentence)
-            return _new_result((polarity, (SentenceSentiment(sentence, start, len(body), polarity),), weights))
-        spans = split_sentences(text)
-        if len(spans) == 1:  # one sentence after all ("Mr. Smith is great")
-            span = spans[0]
-            polarity, weights = self._sentence(text, span.text, words, starts, ends, caps_allowed)
-            return _new_result((polarity, (SentenceSentiment(*span, polarity),), weights))
+        parts = _sentences(text, words, starts, ends)
+        if len(parts) == 1:  # the common case
+            sentence, start, end, sentence_words, sentence_starts, sentence_ends = parts[0]
+            polarity, weights = self._sentence(text, sentence, sentence_words, sentence_starts, sentence_ends, caps_allowed)
+            return _new_result((polarity, (SentenceSentiment(sentence, start, end, polarity),), weights))
         sentences: list[SentenceSentiment] = []
         explanation: list[TokenWeight] = []
         scores: list[float] = []
-        for span, run in zip(spans, _runs(spans, words, starts, ends)):
-            polarity, weights = self._sentence(text, span.text, *run, caps_allowed)
+        for sentence, start, end, sentence_words, sentence_starts, sentence_ends in parts:
+            polarity, weights = self._sentence(text, sentence, sentence_words, sentence_starts, sentence_ends, caps_allowed)
             scores.append(polarity.score)
-            sentences.append(SentenceSentiment(*span, polarity))
+            sentences.append(SentenceSentiment(sentence, start, end, polarity))
             explanation.extend(weights)
         return _new_result((self._polarity(rules.aggregate(scores)), tuple(sentences), tuple(explanation)))
 
@@ -369,16 +357,26 @@ def _unattached_negations(
     return found
 
 
-def _runs(
-    spans: Sequence[Span], words: list[str], starts: list[int], ends: list[int]
-) -> Iterator[tuple[list[str], list[int], list[int]]]:
-    """The tokens of each sentence span, as slices of the parallel lists (`_score`)."""
+def _sentences(
+    text: str, words: list[str], starts: list[int], ends: list[int]
+) -> list[tuple[str, int, int, list[str], list[int], list[int]]]:
+    """The sentences of `text` (`split_sentences`' spans, as plain tuples: built once per text) with
+    their tokens, slices of the parallel lists: (sentence, start, end, words, starts, ends)."""
+    body = text.rstrip()
+    if body and is_one_sentence(body):  # the common case: every token is in the one sentence
+        sentence = body.lstrip()  # the span `split_sentences` gives, without searching for it
+        return [(sentence, len(body) - len(sentence), len(body), words, starts, ends)]
+    spans = split_sentences(text)
+    if len(spans) == 1:  # one sentence after all ("Mr. Smith is great")
+        return [(*spans[0], words, starts, ends)]
+    found = []
     position, token_count = 0, len(words)
     for span in spans:
         first = position
         while position < token_count and starts[position] < span.end:
             position += 1
-        yield words[first:position], starts[first:position], ends[first:position]
+        found.append((*span, words[first:position], starts[first:position], ends[first:position]))
+    return found
 
 
 def _token_weights(
