@@ -9,10 +9,11 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from neural_toy import make_classifier, toy_polarity
 from sentiment import Mode, ResourceError, UnsupportedModeError
-from sentiment.neural.checkpoint import CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE, load_model, save_model
+from sentiment.neural.checkpoint import CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE, built_for_loading, load_model, load_weights, save_model
 from sentiment.neural.train import Encoded, TrainConfig, fit
 from sentiment.types import EMOTION_LABELS, FINE_GRAINED_LABELS, INTENT_LABELS, POLARITY_LABELS
 
@@ -177,6 +178,20 @@ def test_importing_sentiment_does_not_import_torch():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
+def test_the_shipped_analyzers_load_and_predict_without_the_training_and_scoring_libraries():
+    # scikit-learn (with the SciPy and pandas it imports) took about 1.3 s of a neural CLI run's start
+    code = (
+        "import sys; from sentiment import get_analyzer\n"
+        "for name, options in (('neural', {}), ('neural', {'arch': 'rnn'}), ('hybrid', {})):\n"
+        "    analyzer = get_analyzer(name, **options)\n"
+        "    analyzer.analyze_batch(['The battery dies fast. I want a refund!'], [m.value for m in analyzer.modes])\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'pandas', 'matplotlib', 'datasets', 'transformers') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_bag_occlusion_equals_rerunning_the_bag_without_the_token():
     import torch
 
@@ -222,3 +237,23 @@ def test_arch_rnn_loads_the_rnn_family_and_explains_with_gradients(model_root):
     assert {t.token for t in batch[0].explanation} <= {"the", "hotel", "was", "awful", ".", "film", "great"}
     with pytest.raises(ValueError, match="valid: mlp, rnn"):
         NeuralAnalyzer(models_dir=model_root, arch="cnn")
+
+
+def test_a_network_built_for_loading_skips_its_random_initialisation_only():
+    class WithDerivedBuffer(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 1)
+            self.gru = torch.nn.GRU(2, 2)
+            self.register_buffer("scale", torch.ones(2), persistent=False)  # made as usual, in no weights file
+
+    state = torch.random.get_rng_state()
+    net = built_for_loading(WithDerivedBuffer)
+    assert torch.equal(torch.random.get_rng_state(), state)  # nothing was drawn
+    assert torch.equal(net.scale, torch.ones(2))
+    weights = {name: torch.full_like(t, 0.5) for name, t in WithDerivedBuffer().state_dict().items()}
+    with pytest.raises(RuntimeError, match="Missing key"):
+        load_weights(net, {k: v for k, v in weights.items() if k != "linear.bias"})
+    load_weights(net, weights)
+    assert net.linear(torch.ones(1, 2)).item() == 1.5
+    assert all(torch.equal(t, torch.full_like(t, 0.5)) for t in net.gru.parameters())

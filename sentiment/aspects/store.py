@@ -15,7 +15,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import ResourceError
-from ..neural.checkpoint import CONFIG_FILE, FORMAT_VERSION, VOCAB_FILE, WEIGHTS_FILE, read_config
+from ..neural.checkpoint import CONFIG_FILE, FORMAT_VERSION, VOCAB_FILE, WEIGHTS_FILE, load_weights, read_config, built_for_loading
 from ..neural.vocab import Vocab
 
 
@@ -50,12 +50,12 @@ def load_network(folder: str | Path, config_class: type, net_class: type) -> tup
     except (KeyError, TypeError, ValueError) as error:
         raise ResourceError(f"model config {folder / CONFIG_FILE} is invalid: {error}") from None
     vocab = Vocab.load(folder / VOCAB_FILE)
-    net = net_class(net_config, len(vocab))
+    net = built_for_loading(lambda: net_class(net_config, len(vocab)))
     path = folder / WEIGHTS_FILE
     if not path.is_file():
         raise ResourceError(f"model weights missing: {path}")
     try:
-        net.load_state_dict(load_file(str(path)), strict=True)
+        load_weights(net, load_file(str(path)))
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise ResourceError(f"model weights {path} are corrupted or do not match {CONFIG_FILE}: {error}") from None
     net.eval()

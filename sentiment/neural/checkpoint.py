@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -25,6 +28,7 @@ from .vocab import FeatureConfig, Featurizer, Vocab
 FORMAT_VERSION = 1
 CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE = "config.json", "vocab.json", "model.safetensors"
 MODEL_FILES = (CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE)
+T = TypeVar("T")
 
 
 def save_model(classifier: TextClassifier, folder: str | os.PathLike[str]) -> Path:
@@ -59,6 +63,35 @@ def read_config(folder: Path) -> dict[str, Any]:
     return config
 
 
+class _Uninitialised(TorchFunctionMode):
+    """Inside, the random initialisers leave tensors as torch.empty made them: the tensor methods,
+    and the `nn.init` functions that hand themselves to the mode (whose inner calls it never sees)."""
+
+    SKIPPED = frozenset({
+        torch.Tensor.normal_, torch.Tensor.uniform_, nn.init.normal_, nn.init.uniform_, nn.init.trunc_normal_,
+        nn.init.kaiming_uniform_, nn.init.kaiming_normal_, nn.init.xavier_uniform_, nn.init.xavier_normal_,
+        nn.init.orthogonal_, nn.init.sparse_,
+    })
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        if func in self.SKIPPED:
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **(kwargs or {}))
+
+
+def built_for_loading(build: Callable[[], T]) -> T:
+    """`build()` without the random initialisation of its weights, which `load_weights` then
+    overwrites (initialising the shipped models took about a quarter of a second of loading them)."""
+    with _Uninitialised():
+        return build()
+
+
+def load_weights(net: nn.Module, tensors: dict[str, torch.Tensor]) -> None:
+    """Copy `tensors` into the weights of `net`: a RuntimeError where they do not match its
+    parameters and persistent buffers."""
+    net.load_state_dict(tensors, strict=True)
+
+
 def load_model(folder: str | os.PathLike[str]) -> TextClassifier:
     """Rebuild the classifier saved in `folder`, in eval mode."""
     folder = Path(folder)
@@ -70,7 +103,8 @@ def load_model(folder: str | os.PathLike[str]) -> TextClassifier:
         net_config = config_from_dict(config["net"])
         features = FeatureConfig.from_dict(config["features"])
         metadata = {k: v for k, v in config.items() if k not in ("format_version", "arch", "task", "labels", "thresholds", "net", "features")}
-        classifier = TextClassifier.create(config["task"], config["labels"], Featurizer(features, vocab), net_config, seed=None)
+        featurizer = Featurizer(features, vocab)
+        classifier = built_for_loading(lambda: TextClassifier.create(config["task"], config["labels"], featurizer, net_config, seed=None))
         classifier.thresholds = tuple(float(t) for t in config.get("thresholds") or ()) or classifier.thresholds
         classifier.metadata = metadata
     except (KeyError, TypeError, ValueError) as exc:
@@ -83,7 +117,7 @@ def load_model(folder: str | os.PathLike[str]) -> TextClassifier:
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise ResourceError(f"model weights {weights_path} are corrupted or unreadable: {exc}") from None
     try:
-        classifier.net.load_state_dict(tensors, strict=True)
+        load_weights(classifier.net, tensors)
     except RuntimeError as exc:
         raise ResourceError(f"model weights {weights_path} do not match the network in {CONFIG_FILE}: {exc}") from None
     classifier.net.eval()

@@ -2,6 +2,10 @@
 confusion matrix (text and PNG) and the expected calibration error.
 
 Works on plain arrays, so it scores a trained model and any registered analyzer alike.
+
+scikit-learn is imported by the functions that score, not with the module: the analyzers import
+this module for its label lists (MODE_LABELS), and importing scikit-learn (with the SciPy and
+pandas it pulls in) took about 1.3 s of the neural CLI's 4 s start.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..types import EMOTION_LABELS, FINE_GRAINED_LABELS, INTENT_LABELS, POLARITY_LABELS, Mode
 
@@ -90,6 +93,8 @@ def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bin
 
 
 def _per_class(names: Sequence[str], gold: np.ndarray, predicted: np.ndarray, **kwargs) -> tuple[ClassScore, ...]:
+    from sklearn.metrics import precision_recall_fscore_support
+
     precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, zero_division=0, **kwargs)
     return tuple(
         ClassScore(label, float(p), float(r), float(f), int(s))
@@ -99,6 +104,8 @@ def _per_class(names: Sequence[str], gold: np.ndarray, predicted: np.ndarray, **
 
 def score_single_label(labels: Sequence[str], gold: np.ndarray, probabilities: np.ndarray) -> Report:
     """`gold`: label positions (N,); `probabilities`: (N, labels)."""
+    from sklearn.metrics import confusion_matrix, f1_score
+
     gold = np.asarray(gold, dtype=int)
     probabilities = np.asarray(probabilities, dtype=float)
     predicted = probabilities.argmax(1) if len(probabilities) else np.zeros(0, dtype=int)
@@ -125,6 +132,8 @@ def score_multilabel(
 ) -> Report:
     """`gold`: 0/1 matrix (N, labels); a label is predicted when its probability reaches its
     threshold, unless the 0/1 `predicted` matrix is given (an analyzer's own choice)."""
+    from sklearn.metrics import f1_score
+
     gold = (np.asarray(gold) >= 0.5).astype(int)
     probabilities = np.asarray(probabilities, dtype=float)
     if predicted is None:
@@ -144,6 +153,8 @@ def score_multilabel(
 
 def tune_thresholds(gold: np.ndarray, probabilities: np.ndarray, grid: Sequence[float] = tuple(np.arange(0.05, 0.96, 0.05))) -> tuple[float, ...]:
     """Per label, the threshold on the grid that maximises that label's F1 (fit on dev, never on test)."""
+    from sklearn.metrics import f1_score
+
     gold = (np.asarray(gold) >= 0.5).astype(int)
     best = []
     for j in range(gold.shape[1]):
