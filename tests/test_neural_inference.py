@@ -14,7 +14,7 @@ from sentiment.neural.model import TextClassifier
 from sentiment.neural.nets import MLPConfig, RNNConfig
 from sentiment.neural.tokens import TextTokens
 from sentiment.neural.train import Encoded, TrainConfig, fit
-from sentiment.neural.vocab import NgramHashes, _bucket
+from sentiment.neural.vocab import ByteIndex, NgramHashes, _bucket, byte_keys
 from sentiment.text import tokenize
 
 # Texts for every tokenizer path: plain ASCII (joins, runs of "!?" and dots, NUL and control
@@ -62,6 +62,24 @@ def test_word_ids_by_bytes_equal_the_vocabularys_dict():
     words = tokens.word_ids(featurizer.vocab)
     assert words.tolist() == featurizer.vocab.ids(tokens.strings(np.arange(len(tokens))), missing=-1).tolist()
     assert (words >= 0).sum() > 10 and (words < 0).any()
+
+
+def test_the_byte_index_finds_each_word_with_keys_by_its_position():
+    rng = np.random.default_rng(0)
+    letters = list("abcdefghijklmnopqrstuvwxyzéü😀") + ["\x00"]
+    words = list(dict.fromkeys("".join(rng.choice(letters, size=rng.integers(1, 20))) for _ in range(3000)))
+    words += ["", "a\x00b", "\x00", "x" * 16, "x" * 17, "é" * 8, "é" * 9]  # edges: empty, NUL, 16 bytes and more
+    index = ByteIndex.of(words)
+    keys = [byte_keys(word) for word in words]
+    keyed = [i for i, key in enumerate(keys) if key is not None]
+    assert len(keyed) > 2000 and (index.ids >= 0).sum() == len(keyed)
+    lows = np.array([keys[i][0] for i in keyed], dtype=np.uint64)
+    highs = np.array([keys[i][1] for i in keyed], dtype=np.uint64)
+    assert index.lookup(lows, highs).tolist() == keyed
+    other = lows ^ np.uint64(1 << 40)  # mostly keys of no word
+    ids = {key: i for i, key in enumerate(keys) if key is not None}
+    expected = [ids.get((low, high), -1) for low, high in zip(other.tolist(), highs.tolist())]
+    assert index.lookup(other, highs).tolist() == expected and expected.count(-1) > 2000
 
 
 def test_word_ngram_buckets_by_array_operations_equal_hashing_the_joined_words():

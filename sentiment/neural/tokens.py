@@ -21,7 +21,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..text import EMOTICON_PATTERN, URL_PATTERN, tokenize, tokenize_lowered
-from .vocab import KEY_BYTES, Vocab
+from .vocab import Vocab, byte_keys_at
 
 # Byte classes of the plain token pattern (ASCII: \s is [\t\n\v\f\r ], \w is [0-9A-Za-z_]).
 _SPACE, _WORD, _BANG, _DOT, _JOIN, _OTHER = range(6)
@@ -40,8 +40,6 @@ _CLUE_BYTES = np.zeros(256, dtype=bool)
 _CLUE_BYTES[list(b":;=<^_\x1c\x1d\x1e\x1f")] = True
 _CLUE_STRINGS = ("xD", "XD", "www.")
 _SPECIAL_RE = re.compile(f"{URL_PATTERN}|{EMOTICON_PATTERN}|[\x1c-\x1f]", re.VERBOSE)
-_WORD_BYTES = 8
-_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(_WORD_BYTES)] + [2**64 - 1], dtype=np.uint64)
 
 
 def _plain_spans(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,17 +56,6 @@ def _plain_spans(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first[1:] &= ~same
     last[:-1] &= ~same
     return np.flatnonzero(first), np.flatnonzero(last) + 1
-
-
-def _byte_keys(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each token's `vocab.byte_keys` (low, high) and whether it has them (not longer than
-    KEY_BYTES, not the NUL character)."""
-    padded = data + bytes(KEY_BYTES)
-    words = np.ndarray((len(data) + _WORD_BYTES,), dtype="<u8", buffer=padded, strides=(1,))  # 8 bytes from each offset
-    lengths = ends - starts
-    lows = words[starts] & _MASKS[np.minimum(lengths, _WORD_BYTES)]
-    highs = words[starts + _WORD_BYTES] & _MASKS[np.clip(lengths - _WORD_BYTES, 0, _WORD_BYTES)]
-    return lows, highs, (lengths <= KEY_BYTES) & (lows != 0)
 
 
 def _irregular(texts: Sequence[str], rows: list[int], joined: str, data: np.ndarray, bases: np.ndarray) -> list[int]:
@@ -111,7 +98,7 @@ def _byte_tokens(texts: Sequence[str], rows: list[int], lowercase: bool) -> tupl
     starts, ends = _plain_spans(data)
     within = np.searchsorted(bases, starts, side="right") - 1
     token_rows = np.asarray(rows, dtype=np.int64)[within]
-    lows, highs, keyed = _byte_keys(source.encode("ascii"), starts, ends)
+    lows, highs, keyed = byte_keys_at(source.encode("ascii"), starts, ends)
     columns = _Columns(token_rows, starts - bases[within], ends - bases[within], lows, highs, keyed, starts)
     irregular = _irregular(texts, rows, joined, data, bases)
     if irregular:
