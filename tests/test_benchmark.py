@@ -386,3 +386,15 @@ def test_run_script_starts_from_the_checkout():
         [sys.executable, "benchmarks/run.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert "--quick" in done.stdout
+
+
+def test_startup_benchmark_times_fresh_cli_runs_and_vader(tmp_path):
+    from benchmarks import startup
+
+    out = tmp_path / "startup.json"
+    assert startup.main(["--rounds", "1", "--analyzers", "lexicon", "--output", str(out)]) == 0
+    rows = {row["command"]: row for row in json.loads(out.read_text())}
+    assert set(rows) == {"sentiment analyze -a lexicon -m polarity", "vader (import, build, score one text)"}
+    assert all(row["fastest_s"] > 0 and row["peak_rss_mib"] > 5 and len(row["runs_s"]) == 1 for row in rows.values())
+    with pytest.raises(RuntimeError, match="exited with 2"):
+        startup.run_once([sys.executable, "-m", "sentiment.cli.main", "analyze", "--analyzer", "no-such-analyzer", "-t", "x"])
