@@ -64,6 +64,19 @@ def test_word_ids_by_bytes_equal_the_vocabularys_dict():
     assert (words >= 0).sum() > 10 and (words < 0).any()
 
 
+@pytest.mark.parametrize("char_ngrams", [(3, 5), (1, 2), (2, 6), (0, 0)])
+def test_own_ids_by_array_operations_equal_hashing_each_token(char_ngrams):
+    featurizer = featurizer_for(texts_with_vocabulary(), char_ngrams=char_ngrams, buckets=1000)
+    rng = np.random.default_rng(1)
+    letters = list("abcdefghij'-:<>_0") + ["é", "ß", "😀"]
+    tokens = ["", "a", "ab", "the", "film", "great", "x" * 30, "naïve", "😀"]
+    tokens += ["".join(rng.choice(letters, size=rng.integers(1, 12))) for _ in range(300)]
+    flat, sizes = featurizer.own_id_arrays(tokens)
+    assert flat.tolist() == [i for token in tokens for i in featurizer.own_ids(token)]
+    assert sizes.tolist() == [len(featurizer.own_ids(token)) for token in tokens]
+    assert featurizer.own_id_arrays([])[0].tolist() == []
+
+
 def test_the_byte_index_finds_each_word_with_keys_by_its_position():
     rng = np.random.default_rng(0)
     letters = list("abcdefghijklmnopqrstuvwxyzéü😀") + ["\x00"]

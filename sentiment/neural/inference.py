@@ -20,7 +20,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 from typing import Callable, List, Sequence
 
 import numpy as np
@@ -216,11 +215,9 @@ class BagEncoder:
         """Each token's own rows summed (in id order, whatever the batch), and how many; `fast`:
         in FAST_BAG_DTYPE, by a fused gather-and-sum."""
         unique = list(dict.fromkeys(strings))
-        ids = [self.featurizer.own_ids(token) for token in unique]
-        sizes = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        flat, sizes = self.featurizer.own_id_arrays(unique)
         offsets = np.zeros_like(sizes)
         np.cumsum(sizes[:-1], out=offsets[1:])
-        flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(sizes.sum()))
         if fast:
             sums = nn.functional.embedding_bag(torch.from_numpy(flat), self.fast_weight, torch.from_numpy(offsets), mode="sum")
         else:
