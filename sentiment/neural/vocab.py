@@ -107,26 +107,27 @@ def _crc_byte_table() -> np.ndarray:
 def char_ngram_bucket_arrays(words: Sequence[str], low: int, high: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
     """`_char_ngram_buckets` of each of `words` (ASCII only), concatenated in word order, and how
     many each word has."""
-    padded = [f"{WORD_BOUNDARY_LEFT}{word}{WORD_BOUNDARY_RIGHT}" for word in words]
-    lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
-    counts = np.stack([np.maximum(lengths - n + 1, 0) for n in range(low, high + 1)], axis=1)  # (words, orders)
+    boundaries = WORD_BOUNDARY_RIGHT + WORD_BOUNDARY_LEFT
+    joined = f"{WORD_BOUNDARY_LEFT}{boundaries.join(words)}{WORD_BOUNDARY_RIGHT}"  # the padded words, in a row
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + len(boundaries)
+    counts = np.maximum(lengths[:, None] - np.arange(low - 1, high)[None, :], 0)  # (words, orders): n-grams of each
     sizes = counts.sum(1)
     # where each word's n-grams of each order begin in the output (orders in turn, as _char_ngram_buckets)
     block_starts = (np.cumsum(sizes) - sizes)[:, None] + np.cumsum(counts, axis=1) - counts
-    data = np.frombuffer("".join(padded).encode("ascii") + bytes(high), dtype=np.uint8)
-    word_of = np.repeat(np.arange(len(padded)), lengths)  # each position's word
-    first = np.cumsum(lengths) - lengths
-    position = np.arange(len(data) - high) - first[word_of]  # within its padded word
+    data = np.frombuffer(joined.encode("ascii") + bytes(high), dtype=np.uint8)
+    word_of = np.repeat(np.arange(len(words)), lengths)  # each byte's word
+    position = np.arange(len(word_of)) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # within its padded word
     room = lengths[word_of] - position  # bytes from each position to its word's end
+    starting = np.flatnonzero(room >= low)  # the positions an n-gram starts at
+    word_of, position, room = word_of[starting], position[starting], room[starting]
     table = _crc_byte_table()
-    register = np.full(len(position), _CHAR_NGRAM_START, dtype=np.uint32)
+    register = np.full(len(starting), _CHAR_NGRAM_START, dtype=np.uint32)
     out = np.empty(int(sizes.sum()), dtype=np.int64)
     for n in range(1, high + 1):  # the n-gram starting at each position, one byte longer each time
-        register = table[(register ^ data[n - 1 : len(position) + n - 1]) & 0xFF] ^ (register >> 8)
+        register = table[(register ^ data[starting + (n - 1)]) & 0xFF] ^ (register >> 8)
         if n >= low:
             inside = np.flatnonzero(room >= n)
-            where = block_starts[word_of[inside], n - low] + position[inside]
-            out[where] = (register[inside] ^ np.uint32(0xFFFFFFFF)) % buckets
+            out[block_starts[word_of[inside], n - low] + position[inside]] = (register[inside] ^ np.uint32(0xFFFFFFFF)) % buckets
     return out, sizes
 
 
@@ -395,18 +396,18 @@ class Featurizer:
         if self.config.char_ngrams == (0, 0):
             return word_ids, np.ones(len(tokens), dtype=np.int64)
         low, high = self.config.char_ngrams
-        plain = [i for i, token in enumerate(tokens) if token.isascii()]
-        grams, gram_sizes = char_ngram_bucket_arrays([tokens[i] for i in plain], low, high, self.config.buckets)
+        plain = np.fromiter(map(str.isascii, tokens), dtype=bool, count=len(tokens))
+        grams, gram_sizes = char_ngram_bucket_arrays([tokens[i] for i in np.flatnonzero(plain).tolist()] if not plain.all() else tokens, low, high, self.config.buckets)
         sizes = np.ones(len(tokens), dtype=np.int64)
         sizes[plain] += gram_sizes
-        others = [i for i, token in enumerate(tokens) if not token.isascii()]
+        others = np.flatnonzero(~plain).tolist()
         other_ids = [self.own_ids(tokens[i]) for i in others]
         sizes[others] = [len(ids) for ids in other_ids]
-        flat = np.empty(int(sizes.sum()), dtype=np.int64)
         starts = np.cumsum(sizes) - sizes
+        flat = np.empty(int(starts[-1] + sizes[-1]) if len(sizes) else 0, dtype=np.int64)
         flat[starts] = word_ids
-        gram_starts = np.repeat(starts[plain] + 1, gram_sizes)  # each gram's token's first gram position
-        flat[gram_starts + np.arange(len(grams)) - np.repeat(np.cumsum(gram_sizes) - gram_sizes, gram_sizes)] = len(self.vocab) + grams
+        # each gram's place: after its token's word id, in order
+        flat[np.repeat(starts[plain] + 1 - (np.cumsum(gram_sizes) - gram_sizes), gram_sizes) + np.arange(len(grams))] = len(self.vocab) + grams
         for i, ids in zip(others, other_ids):
             flat[starts[i] : starts[i] + len(ids)] = ids
         return flat, sizes
