@@ -15,7 +15,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import ResourceError
-from ..neural.checkpoint import CONFIG_FILE, FORMAT_VERSION, VOCAB_FILE, WEIGHTS_FILE, load_weights, read_config, built_for_loading
+from ..neural.checkpoint import (
+    CONFIG_FILE, FORMAT_VERSION, VOCAB_FILE, WEIGHTS_FILE, built_for_loading, load_weights, read_config,
+)
 from ..neural.vocab import Vocab
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import torch
-from torch import nn
-from torch.overrides import TorchFunctionMode
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from ..errors import ResourceError
 from ..resources import read_json_file

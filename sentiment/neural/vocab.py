@@ -391,13 +391,15 @@ class Featurizer:
 
     def own_id_arrays(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """`own_ids` of each token, concatenated, and how many each has: the character n-grams of
-        ASCII tokens hashed with array operations (`char_ngram_bucket_arrays`), uncached."""
+        ASCII tokens hashed with array operations (`char_ngram_bucket_arrays`), uncached; the other
+        tokens' through `own_ids`."""
         word_ids = self.vocab.ids(tokens)
         if self.config.char_ngrams == (0, 0):
             return word_ids, np.ones(len(tokens), dtype=np.int64)
         low, high = self.config.char_ngrams
         plain = np.fromiter(map(str.isascii, tokens), dtype=bool, count=len(tokens))
-        grams, gram_sizes = char_ngram_bucket_arrays([tokens[i] for i in np.flatnonzero(plain).tolist()] if not plain.all() else tokens, low, high, self.config.buckets)
+        ascii_tokens = tokens if plain.all() else [tokens[i] for i in np.flatnonzero(plain).tolist()]
+        grams, gram_sizes = char_ngram_bucket_arrays(ascii_tokens, low, high, self.config.buckets)
         sizes = np.ones(len(tokens), dtype=np.int64)
         sizes[plain] += gram_sizes
         others = np.flatnonzero(~plain).tolist()
