@@ -398,3 +398,13 @@ def test_startup_benchmark_times_fresh_cli_runs_and_vader(tmp_path):
     assert all(row["fastest_s"] > 0 and row["peak_rss_mib"] > 5 and len(row["runs_s"]) == 1 for row in rows.values())
     with pytest.raises(RuntimeError, match="exited with 2"):
         startup.run_once([sys.executable, "-m", "sentiment.cli.main", "analyze", "--analyzer", "no-such-analyzer", "-t", "x"])
+
+
+def test_first_pass_benchmark_times_unseen_and_seen_texts_in_fresh_processes(tmp_path, capsys):
+    from benchmarks import first_pass
+
+    data = tmp_path / "texts.jsonl"
+    data.write_text("".join(json.dumps({"text": f"A {word} film, not bad at all."}) + "\n" for word in ("good", "dull", "odd", "fine")))
+    assert first_pass.main(["--analyzer", "lexicon", "--data", str(data), "--rounds", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "second half, unseen:" in printed and "second half, seen:" in printed and "x VADER" in printed
