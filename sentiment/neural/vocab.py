@@ -352,8 +352,8 @@ class Vocab:
 
 # Token and n-gram ids are cached for the reference path (`bag_ids`, training): the same words recur
 # in every batch. The batched inference path hashes with array operations (`own_id_arrays`) and needs
-# no cache: on text it had not seen, the cached path had taken twice as long (52 against 29 us per
-# short text, SST-5 test).
+# no cache: on texts it had not seen, the cached path had taken over three times as long as on seen
+# ones (102 against 30 us per SST-5 sentence, `python -m benchmarks.first_pass`).
 _TOKEN_CACHE_SIZE = 500_000
 
 
