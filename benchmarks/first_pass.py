@@ -47,6 +47,8 @@ def one_round(analyzer: str, data: Path, limit: int) -> dict[str, float]:
 
     with data.open(encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line in lines][:limit]
+    if len(texts) < 2:
+        raise ValueError(f"{data} has {len(texts)} text(s); two halves need at least 2")
     options = dict(ANALYZERS[analyzer])
     built = get_analyzer("neural" if analyzer == "rnn" else analyzer, **options)
     vader = SentimentIntensityAnalyzer()
@@ -79,10 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.data.is_file():
         parser.error(f"no data file {args.data}")
+    if args.limit < 2 or args.rounds < 1:
+        parser.error("--limit must be at least 2 (two halves) and --rounds at least 1")
     command = [sys.executable, "-m", "benchmarks.first_pass", "--round", "--analyzer", args.analyzer,
                "--data", str(args.data.resolve()), "--limit", str(args.limit)]
-    rounds = [json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-              for _ in range(args.rounds)]
+    rounds = []
+    for _ in range(args.rounds):
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"a round exited with {done.returncode}: {done.stderr[-2000:]}")
+        rounds.append(json.loads(done.stdout))
     print(f"{args.analyzer}, medians of {args.rounds} fresh processes:")
     print(f"  first pass (first half, with one-time set-up): {statistics.median(r['first'] for r in rounds) * 1e6:.1f} us/text")
     for name in ("unseen", "seen"):

@@ -408,3 +408,7 @@ def test_first_pass_benchmark_times_unseen_and_seen_texts_in_fresh_processes(tmp
     assert first_pass.main(["--analyzer", "lexicon", "--data", str(data), "--rounds", "1"]) == 0
     printed = capsys.readouterr().out
     assert "second half, unseen:" in printed and "second half, seen:" in printed and "x VADER" in printed
+    one_text = tmp_path / "one.jsonl"
+    one_text.write_text(json.dumps({"text": "Only one."}) + "\n")
+    with pytest.raises(RuntimeError, match="two halves need at least 2"):
+        first_pass.main(["--analyzer", "lexicon", "--data", str(one_text), "--rounds", "1"])
