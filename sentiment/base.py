@@ -109,8 +109,7 @@ def without_explanations(analyzer: Analyzer) -> Analyzer:
     """A view of `analyzer` that skips computing token explanations (the same loaded models), where
     it offers one (`analyzer.without_explanations()`); otherwise the analyzer itself. For callers
     that discard explanations: batch scoring, a service request that asks for none."""
-    quiet = getattr(analyzer, "without_explanations", None)
-    return quiet() if callable(quiet) else analyzer
+    return _view_or_itself(analyzer, "without_explanations")
 
 
 def without_sentences(analyzer: Analyzer) -> Analyzer:
@@ -119,5 +118,11 @@ def without_sentences(analyzer: Analyzer) -> Analyzer:
     hybrid analyzers, for which that is a second pass over multi-sentence texts); otherwise the
     analyzer itself. For callers that discard the sentences: batch scoring, a service request that
     asks for none."""
-    lean = getattr(analyzer, "without_sentences", None)
-    return lean() if callable(lean) else analyzer
+    return _view_or_itself(analyzer, "without_sentences")
+
+
+def _view_or_itself(analyzer: Analyzer, method: str) -> Analyzer:
+    """`analyzer.<method>()` where the analyzer offers that view (an optional method, outside the
+    `Analyzer` protocol), else the analyzer itself."""
+    view = getattr(analyzer, method, None)
+    return view() if callable(view) else analyzer

@@ -85,6 +85,8 @@ def _freeze(instance: Any, **converted: Any) -> None:
 # generated frozen __init__ calls object.__setattr__ once per field and costs twice as much. The
 # mode results also have `owning`, for the analyzers' own hot paths: it takes a fresh dict of
 # str -> float as its distribution without copying it (3.2 against 0.6 microseconds per result).
+# Each `owning` is written out in full: one helper shared by the four (setting the fields through
+# `__dict__.update` with keyword arguments) took 0.64-1.2 microseconds per result.
 _TUPLE_OR_NONE = (tuple, type(None))
 
 
